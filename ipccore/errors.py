@@ -1,0 +1,52 @@
+"""Typed errors of ipccore, all under one base :class:`IPCError`.
+
+Each message says what happened and what to do about it. Bad arguments are plain
+``ValueError``/``TypeError`` raised before any system call.
+"""
+
+from __future__ import annotations
+
+
+class IPCError(Exception):
+    """Base of every ipccore error."""
+
+
+class NotStarted(IPCError):
+    """The operation needs a started process (call ``start()`` first)."""
+
+
+class NoPipe(IPCError):
+    """The process was created with ``pipe_type=0`` and has no pipe."""
+
+
+class NoQueue(IPCError):
+    """A queue operation was called before ``use_queue()`` (or after ``free_queue()``)."""
+
+
+class ProcessGone(IPCError):
+    """The process at the other end of the pipe has exited."""
+
+
+class MessageTooLarge(IPCError):
+    """The kernel cannot carry a message this big in one piece."""
+
+
+class MessageTruncated(IPCError):
+    """The next message is bigger than the size asked for; it was not consumed."""
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+        """The real size of the message in bytes."""
+
+
+class CommandRefused(IPCError):
+    """The monitor refused a command (e.g. a signal to a pid outside the monitored tree)."""
+
+
+class RecordingError(IPCError):
+    """A recording file could not be read completely; ``line`` says where it broke."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
