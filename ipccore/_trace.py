@@ -22,6 +22,12 @@ class Emitter(Protocol):
         block for long: a monitor must not be able to break or wedge the program.
         """
 
+    def close(self) -> None:
+        """Called right before the process ends (also before ``os._exit`` in a child).
+
+        Flushes what can still be flushed within a short bound; never raises.
+        """
+
 
 emitter: Emitter | None = None
 """The installed emitter, or None when no monitor is attached."""
