@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -40,15 +41,11 @@ def no_leaks() -> Iterator[None]:
     if leftover:
         desc = [f"{p.pid} {p.status() if p.is_running() else '?'}" for p in leftover]
         for p in leftover:
-            try:
+            with contextlib.suppress(psutil.Error):
                 p.kill()
-            except psutil.Error:
-                pass
         for p in leftover:
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(p.pid, 0)
-            except ChildProcessError:
-                pass
         problems.append(f"child processes left behind: {desc}")
     if new_queues and os.environ.get("CI"):
         # Only in CI: on a shared development machine another run's live queue may be new too.
