@@ -50,3 +50,14 @@ class RecordingError(IPCError):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+class QueueAccessDenied(IPCError):
+    """An existing queue belongs to another user or lets other users write to it.
+
+    ``use_queue(..., trust_foreign=True)`` attaches anyway; otherwise pick another key.
+    """
+
+
+class CapacityRefused(IPCError):
+    """The kernel refused the queue capacity asked for (above msgmnb needs privilege)."""

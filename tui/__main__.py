@@ -1,14 +1,112 @@
-"""Placeholder until the monitor lands: says what is available."""
+"""``python -m tui``: pick a demo, or ``--demo``, ``--replay``, ``--attach``; ``--screenshot``.
+
+The concrete sources are imported here, lazily, so the UI modules depend only on the
+``EventSource`` protocol (and never on sysv_ipc); a missing one is a clear message.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ipccore.monitor.source import EventSource
+
+DEMO_NAMES = ("pipe", "sibling", "coroutine", "queue", "signal", "playground")
+Factory = Callable[[], EventSource]
 
 
-def main() -> int:
-    """Print what can be run today."""
-    print("ipcscope monitor: not built yet. Try: python -m ipccore demo --list")
-    return 0
+class SourceMissing(RuntimeError):
+    """The event-stream module this mode needs is not installed yet."""
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.partition("x")
+    if not sep or not width.isdigit() or not height.isdigit():
+        raise argparse.ArgumentTypeError("size must look like 120x36")
+    return int(width), int(height)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tui", description=__doc__)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--demo", choices=DEMO_NAMES, help="start this demo live")
+    mode.add_argument("--replay", type=Path, metavar="FILE", help="replay an NDJSON recording")
+    mode.add_argument("--attach", metavar="PATH", help="monitor a program run with "
+                      "IPCCORE_MONITOR=PATH")
+    parser.add_argument("--speed", type=float, default=1.0, help="multiply demo durations")
+    parser.add_argument("--screenshot", type=Path, metavar="OUT.svg",
+                        help="run headless, save an SVG when done (or --at), exit")
+    parser.add_argument("--at", type=float, metavar="SECONDS", help="screenshot time")
+    parser.add_argument("--size", type=_size, default=(120, 36), help="screenshot size WxH")
+    args = parser.parse_args(argv)
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+    if args.at is not None and args.at < 0:
+        parser.error("--at must be >= 0")
+    return args
+
+
+def demo_factory(name: str, speed: float = 1.0) -> Factory:
+    """A factory starting demo ``name`` (or the playground) through the live source."""
+    try:
+        from ipccore.monitor.live import LiveSource
+    except ImportError as exc:
+        raise SourceMissing(f"live demos need ipccore.monitor.live ({exc})") from None
+    if name == "playground":
+        argv = [sys.executable, "-m", "ipccore.demos.playground", "--speed", str(speed)]
+        return lambda: LiveSource(argv, title="playground")
+    return lambda: LiveSource.for_demo(name, speed=speed)
+
+
+def replay_factory(path: Path, pace: str = "realtime") -> Factory:
+    if not path.is_file():
+        raise SourceMissing(f"no such recording: {path}")
+    try:
+        from ipccore.monitor.replay import ReplaySource
+    except ImportError:
+        from tui.recording import RecordedSource
+
+        return lambda: RecordedSource.from_file(path)
+    return lambda: ReplaySource(path, pace=pace)
+
+
+def attach_factory(path: str) -> Factory:
+    try:
+        from ipccore.monitor.live import AttachSource
+    except ImportError as exc:
+        raise SourceMissing(f"--attach needs ipccore.monitor.live ({exc})") from None
+    return lambda: AttachSource(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from tui.app import MonitorApp
+
+    factory: Factory | None = None
+    try:
+        if args.demo:
+            factory = demo_factory(args.demo, args.speed)
+        elif args.replay:
+            pace = "realtime" if args.screenshot is None or args.at is not None else "instant"
+            factory = replay_factory(args.replay, pace)
+        elif args.attach:
+            factory = attach_factory(args.attach)
+        else:
+            demo_factory("pipe")  # fail early and clearly if live demos are unavailable
+    except SourceMissing as exc:
+        print(f"python -m tui: {exc}", file=sys.stderr)
+        return 2
+    app = MonitorApp(
+        factory,
+        picker=None if factory else (lambda name: demo_factory(name, args.speed)),
+        screenshot=args.screenshot,
+        screenshot_at=args.at,
+    )
+    headless = args.screenshot is not None
+    result = app.run(headless=headless, size=args.size if headless else None)
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

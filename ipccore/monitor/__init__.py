@@ -1,11 +1,125 @@
-"""The event stream (stub: being written). Headless: never imports textual or rich."""
+"""The event stream: attach a process to a collector, and the sources the UI reads.
+
+Headless: never imports textual or rich. With no monitor attached the core pays one
+``is None`` test per operation (see :mod:`ipccore._trace`).
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+
+from ipccore import _trace
+from ipccore.monitor.emitter import SocketEmitter
+from ipccore.monitor.events import Event, EventDecodeError
+from ipccore.monitor.source import Command, EventSource, PushQueue, SendSignal, WritePipe
+from ipccore.monitor.tee import Tee
+
+__all__ = [
+    "Command",
+    "Event",
+    "EventDecodeError",
+    "EventSource",
+    "PushQueue",
+    "SendSignal",
+    "WritePipe",
+    "attach",
+    "attach_from_env",
+    "detach",
+]
+
+ENV_SOCKET = "IPCCORE_MONITOR"
+ENV_PDEATHSIG = "IPCCORE_PDEATHSIG"
+"""Set by a live source to the monitor's pid: the top process dies with the monitor."""
+_PR_SET_PDEATHSIG = 1
+
+
+def _proc_name() -> str:
+    try:
+        with open("/proc/self/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return os.path.basename(sys.argv[0] or "python")
+
+
+def _after_fork_in_child() -> None:
+    emitter = _trace.emitter
+    if isinstance(emitter, SocketEmitter):
+        emitter.reconnect_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _close_emitter() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, Tee):
+            with contextlib.suppress(Exception):
+                stream.flush_partial()
+    emitter = _trace.emitter
+    if emitter is not None:
+        emitter.close()
+
 
 def attach(path: str) -> None:
-    """Send this process's events (and its future children's) to the collector at ``path``."""
+    """Send this process's events (and its future children's) to the collector at ``path``.
+
+    Sends ``proc.hello`` (role ``master``) and tees ``sys.stdout``/``sys.stderr``.
+    Raises ``ConnectionError`` when no collector listens there.
+    """
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str, not {type(path).__name__}")
+    if not path:
+        raise ValueError("path must not be empty")
+    if _trace.emitter is not None:
+        detach()
+    emitter = SocketEmitter(path)
+    if not emitter.enabled:
+        raise ConnectionRefusedError(f"no event collector listens at {path!r}")
+    _trace.emitter = emitter
+    emitter.emit(
+        "proc.hello",
+        {"role": "master", "ppid": os.getppid(), "name": _proc_name(), "id": None,
+         "pipe_type": None, "fd": None},
+    )
+    if not isinstance(sys.stdout, Tee) and sys.stdout is not None:
+        sys.stdout = Tee(sys.stdout, "io.stdout")
+    if not isinstance(sys.stderr, Tee) and sys.stderr is not None:
+        sys.stderr = Tee(sys.stderr, "io.stderr")
+    atexit.register(_close_emitter)
+
+
+def detach() -> None:
+    """Flush and stop sending events; restore the real stdout/stderr."""
+    atexit.unregister(_close_emitter)
+    _close_emitter()
+    _trace.emitter = None
+    if isinstance(sys.stdout, Tee):
+        sys.stdout = sys.stdout.wrapped
+    if isinstance(sys.stderr, Tee):
+        sys.stderr = sys.stderr.wrapped
+
+
+def _die_with_monitor(monitor_pid: int) -> None:
+    """PR_SET_PDEATHSIG with SIGTERM, so the queue module's handler can clean up."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != monitor_pid:
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def attach_from_env() -> None:
-    """Attach if ``IPCCORE_MONITOR`` is set; called when ipccore is imported."""
+    """Attach if ``IPCCORE_MONITOR`` is set; called when ipccore is imported. Never raises."""
+    pdeath = os.environ.pop(ENV_PDEATHSIG, "")
+    if pdeath.isdigit() and int(pdeath) > 1:
+        _die_with_monitor(int(pdeath))
+    path = os.environ.get(ENV_SOCKET)
+    if not path or _trace.emitter is not None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        attach(path)

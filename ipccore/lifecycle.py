@@ -1,0 +1,156 @@
+"""Forking a child the way CPython's ``multiprocessing/popen_fork.py`` does, and ending it.
+
+Stdio is flushed before ``fork`` so buffered output is not printed twice; the child runs
+inside ``try/finally: os._exit(code)`` so it can never return into the parent's code;
+and it asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), so
+children never outlive a killed master (they do in Swoole).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import inspect
+import io
+import os
+import signal
+import sys
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from ipccore import _trace
+from ipccore import signals as _signals
+from ipccore import timer as _timer
+
+if TYPE_CHECKING:
+    from ipccore.process import Process
+
+_PR_SET_NAME = 15
+_PR_SET_PDEATHSIG = 1
+_libc: Any = None
+
+
+def prctl(option: int, arg: int | bytes) -> int:
+    """Linux ``prctl(2)`` through ctypes (0 on success)."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return int(_libc.prctl(option, arg, 0, 0, 0))
+
+
+def set_comm(title: str) -> None:
+    """Set the kernel's short name (``comm``, 15 bytes): what ``ps -o comm`` and psutil show."""
+    prctl(_PR_SET_NAME, title.encode()[:15])
+
+
+def flush_stdio() -> None:
+    """Flush Python's stdout/stderr, ignoring streams that are closed or broken."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.flush()
+
+
+def spawn(proc: Process) -> int:
+    """Fork; in the parent return the child pid, in the child run ``proc`` and ``_exit``."""
+    parent = os.getpid()
+    flush_stdio()
+    pid = os.fork()
+    if pid != 0:
+        return pid
+    code = 255
+    try:
+        _die_with_parent(parent)
+        code = _run_child(proc, parent)
+    finally:
+        flush_stdio()
+        em = _trace.emitter
+        if em is not None:
+            with contextlib.suppress(BaseException):
+                em.close()
+        os._exit(code)
+
+
+def _die_with_parent(parent: int) -> None:
+    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        # The parent died between fork() and prctl(): the kernel will not tell us.
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _redirect_stdio(fd: int) -> None:
+    os.dup2(fd, 0)
+    os.dup2(fd, 1)
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(
+        io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True
+    )
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def _run_child(proc: Process, parent: int) -> int:
+    """The whole life of the child: set up, run the callback, drain timers, exit code."""
+    _signals.reset_in_child()
+    _timer.reset_in_child()
+    proc._become_child(parent)
+    if proc.redirect_stdin_stdout and proc.pipe is not None:
+        _redirect_stdio(proc.pipe)
+    em = _trace.emitter
+    if em is not None:
+        em.emit("proc.hello", {
+            "role": "child", "ppid": parent, "name": _comm(), "id": proc.id,
+            "pipe_type": proc.pipe_type, "fd": proc.pipe,
+        })
+    try:
+        result = proc.callback(proc)
+        if proc.enable_coroutine and inspect.isawaitable(result):
+            _timer.run(lambda: result)
+        if _timer.Timer.pending():
+            _timer.event_wait()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    except BaseException:
+        traceback.print_exc()
+        code = 255
+    em = _trace.emitter
+    if em is not None:
+        em.emit("proc.exit", {"code": code})
+    return code
+
+
+def _comm() -> str:
+    try:
+        with open(f"/proc/{os.getpid()}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def daemon(nochdir: bool = True, noclose: bool = True) -> bool:
+    """Detach like ``daemon(3)``: fork (the parent exits 0), new session, optional chdir/close.
+
+    Only the child returns. ``noclose=False`` points stdin/stdout/stderr at /dev/null.
+    """
+    flush_stdio()
+    if os.fork() != 0:
+        os._exit(0)
+    os.setsid()
+    if not nochdir:
+        os.chdir("/")
+    if not noclose:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        if null > 2:
+            os.close(null)
+    return True
+

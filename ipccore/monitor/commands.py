@@ -1,0 +1,166 @@
+"""Carrying out the UI's commands, and the rules that refuse them.
+
+Signals go only to pids of the monitored tree (never 0, 1, negatives or the monitor
+itself). A pipe write is done from the monitor with a duplicate of the master's end of
+the child's pipe (``pidfd_getfd``), so the child reads it exactly like a master's write.
+Queue pushes go only to queues seen in ``queue.open``. Every command, carried out or
+refused, is reported as ``monitor.command``; its effects come back as ordinary events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import select
+import signal
+import socket
+import time
+
+import psutil  # type: ignore[import-untyped, unused-ignore]
+import sysv_ipc
+
+from ipccore.errors import CommandRefused
+from ipccore.monitor.collector import Collector
+from ipccore.monitor.source import Command, PushQueue, SendSignal, WritePipe
+
+_SYS_PIDFD_GETFD = 438
+WRITE_TIMEOUT_S = 1.0
+
+
+def _pidfd_getfd(pid: int, fd: int) -> int:
+    """A duplicate, in this process, of file descriptor ``fd`` of process ``pid``."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        dup = int(libc.syscall(_SYS_PIDFD_GETFD, pidfd, fd, 0))
+        if dup < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        return dup
+    finally:
+        os.close(pidfd)
+
+
+def in_tree(collector: Collector, pid: int) -> bool:
+    """Said hello, was spawned, or descends from the launched program."""
+    tree = collector.tree
+    if pid in tree.pids:
+        return True
+    if tree.top is None:
+        return False
+    try:
+        return any(p.pid == pid for p in psutil.Process(tree.top).children(recursive=True))
+    except psutil.Error:
+        return False
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_types(command: Command) -> None:
+    if isinstance(command, SendSignal):
+        if not _is_int(command.pid) or not _is_int(command.signum):
+            raise TypeError("SendSignal needs an int pid and an int signum")
+        if command.signum not in signal.valid_signals() or command.signum == 0:
+            raise ValueError(f"{command.signum} is not a signal number")
+    elif isinstance(command, WritePipe):
+        if not _is_int(command.pid) or not isinstance(command.data, bytes):
+            raise TypeError("WritePipe needs an int pid and bytes data")
+    elif isinstance(command, PushQueue):
+        if not _is_int(command.key) or not _is_int(command.mtype):
+            raise TypeError("PushQueue needs an int key and an int mtype")
+        if not isinstance(command.data, bytes):
+            raise TypeError("PushQueue needs bytes data")
+        if command.mtype <= 0:
+            raise ValueError("mtype must be positive")
+    else:
+        raise TypeError(f"not a command: {type(command).__name__}")
+
+
+def _signal(collector: Collector, cmd: SendSignal) -> None:
+    pid = int(cmd.pid)
+    if pid <= 1:
+        raise CommandRefused(f"refusing to signal pid {pid}: only monitored processes")
+    if pid == os.getpid():
+        raise CommandRefused("refusing to signal the monitor itself")
+    if not in_tree(collector, pid):
+        raise CommandRefused(f"pid {pid} is not part of the monitored program")
+    try:
+        os.kill(pid, int(cmd.signum))
+    except ProcessLookupError:
+        raise CommandRefused(f"pid {pid} has already exited") from None
+
+
+def _write(collector: Collector, cmd: WritePipe) -> None:
+    end = collector.tree.pipes.get(cmd.pid)
+    if end is None:
+        raise CommandRefused(f"pid {cmd.pid} is not a monitored child with a pipe")
+    try:
+        dup = _pidfd_getfd(end.master, end.fd)
+    except OSError as exc:
+        raise CommandRefused(f"cannot reach the pipe of {cmd.pid}: {exc.strerror}") from None
+    sock = socket.socket(fileno=dup)
+    try:
+        view = memoryview(cmd.data)
+        deadline = time.monotonic() + WRITE_TIMEOUT_S
+        while True:
+            try:
+                # MSG_DONTWAIT: never change O_NONBLOCK, which is shared with the master.
+                sent = sock.send(view, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                sent = 0
+            view = view[sent:]
+            if not view or end.pipe_type != 1:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise CommandRefused(f"the pipe of {cmd.pid} is full")
+            select.select([], [sock], [], left)
+    except OSError as exc:
+        raise CommandRefused(f"cannot write to the pipe of {cmd.pid}: {exc}") from None
+    finally:
+        sock.close()
+    collector.inject(
+        "pipe.write",
+        {"fd": end.fd, "to": cmd.pid, "nbytes": len(cmd.data), "via": "monitor",
+         "preview": cmd.data[:64].decode("utf-8", "backslashreplace")},
+    )
+
+
+def _push(collector: Collector, cmd: PushQueue) -> None:
+    if collector.tree.queue_by_key(cmd.key) is None:
+        raise CommandRefused(f"queue key {cmd.key} was not opened by the monitored program")
+    try:
+        sysv_ipc.MessageQueue(cmd.key).send(cmd.data, block=False, type=cmd.mtype)
+    except sysv_ipc.BusyError:
+        raise CommandRefused(f"queue {cmd.key} is full") from None
+    except (sysv_ipc.Error, ValueError, OSError) as exc:
+        raise CommandRefused(f"cannot push to queue {cmd.key}: {exc}") from None
+
+
+def carry_out(collector: Collector, command: Command) -> None:
+    """Do ``command`` or raise ``CommandRefused``; report either way."""
+    _check_types(command)
+    if isinstance(command, SendSignal):
+        name, target = "signal", command.pid
+    elif isinstance(command, WritePipe):
+        name, target = "write", command.pid
+    else:
+        name, target = "push", command.key
+    try:
+        if isinstance(command, SendSignal):
+            _signal(collector, command)
+        elif isinstance(command, WritePipe):
+            _write(collector, command)
+        else:
+            _push(collector, command)
+    except CommandRefused as exc:
+        with contextlib.suppress(Exception):
+            collector.inject(
+                "monitor.command", {"command": name, "target": target, "ok": False,
+                                    "error": str(exc)})
+        raise
+    collector.inject(
+        "monitor.command", {"command": name, "target": target, "ok": True, "error": None})

@@ -1,0 +1,104 @@
+"""Putting events from many connections into one order.
+
+Each connection is a lane whose events keep their arrival order (per-process order is
+never broken). Lanes are merged by timestamp once an event is older than the reorder
+window. One causal fix on top: a process's ``ts`` is taken after its syscall returns,
+so the reader of a datagram can report before its writer does; a ``pipe.read`` whose
+matching ``pipe.write`` (same receiver, size and preview) has not been released yet is
+held back until that write is out, for at most one more window (then it goes anyway, so
+an unmatched read — a merged STREAM read, a write from outside — never stalls the
+stream for longer).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterator
+
+from ipccore.monitor.events import Event
+
+_Msg = tuple[int, int, str]
+
+
+def _write_key(event: Event) -> _Msg | None:
+    to, nbytes, prev = event.get("to"), event.get("nbytes"), event.get("preview")
+    if isinstance(to, int) and isinstance(nbytes, int) and isinstance(prev, str):
+        return (to, nbytes, prev)
+    return None
+
+
+def _read_key(event: Event) -> _Msg | None:
+    nbytes, prev = event.get("nbytes"), event.get("preview")
+    if isinstance(nbytes, int) and nbytes > 0 and isinstance(prev, str):
+        return (event.pid, nbytes, prev)
+    return None
+
+
+class Reorder:
+    """Lanes in, one ordered stream out."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._lanes: dict[int, deque[tuple[float, Event]]] = {}
+        self._waiting_writes: Counter[_Msg] = Counter()
+        self._out_writes: Counter[_Msg] = Counter()
+        self._out_reads: Counter[_Msg] = Counter()
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def push(self, lane: int, key: float, event: Event) -> None:
+        """Add an event; ``key`` must not decrease within a lane."""
+        self._lanes.setdefault(lane, deque()).append((key, event))
+        self._size += 1
+        if event.kind == "pipe.write":
+            msg = _write_key(event)
+            if msg is not None:
+                self._waiting_writes[msg] += 1
+
+    def close_lane(self, lane: int) -> None:
+        """Forget a lane once it is empty (its connection closed)."""
+        lane_q = self._lanes.get(lane)
+        if lane_q is not None and not lane_q:
+            del self._lanes[lane]
+
+    def _held(self, key: float, event: Event, upto: float) -> bool:
+        if event.kind != "pipe.read" or key <= upto - self.window:
+            return False
+        msg = _read_key(event)
+        return msg is not None and self._out_reads[msg] >= self._out_writes[msg]
+
+    def pop_ready(self, upto: float) -> Iterator[Event]:
+        """Events with a key up to ``upto``, smallest key first across lanes."""
+        while True:
+            best: deque[tuple[float, Event]] | None = None
+            best_key = 0.0
+            for lane_q in self._lanes.values():
+                if not lane_q:
+                    continue
+                key, event = lane_q[0]
+                if key > upto or (best is not None and key >= best_key):
+                    continue
+                if self._held(key, event, upto):
+                    continue
+                best, best_key = lane_q, key
+            if best is None:
+                return
+            _key, event = best.popleft()
+            self._size -= 1
+            self._account(event)
+            yield event
+
+    def _account(self, event: Event) -> None:
+        if event.kind == "pipe.write":
+            msg = _write_key(event)
+            if msg is not None:
+                self._waiting_writes[msg] -= 1
+                if not self._waiting_writes[msg]:
+                    del self._waiting_writes[msg]
+                self._out_writes[msg] += 1
+        elif event.kind == "pipe.read":
+            msg = _read_key(event)
+            if msg is not None:
+                self._out_reads[msg] += 1

@@ -1,0 +1,272 @@
+"""Socketpair pipes: creation, ``write``/``read`` with typed errors, and fd bookkeeping.
+
+A DGRAM pipe is a ``SOCK_SEQPACKET`` socketpair, not ``SOCK_DGRAM``: both keep message
+boundaries and take the same kernel path, but only a connection-oriented socket tells a
+reader that its peer is gone (``recv`` returns ``b""``) and a writer gets ``EPIPE``. A
+plain DGRAM socketpair blocks a reader forever once the other side died, which is one of
+the Swoole behaviours ipccore exists to fix.
+
+``write``/``read`` sit on the hot path of every ping-pong, so they bind what they need
+and test the monitor hook with one ``is None``.
+"""
+
+from __future__ import annotations
+
+import errno
+import mmap
+import socket
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ipccore import _trace
+from ipccore.errors import IPCError, MessageTooLarge, MessageTruncated, NoPipe, ProcessGone
+
+if TYPE_CHECKING:
+    from ipccore.asocket import ExportedSocket
+
+BUFFER_BYTES = 4 << 20
+"""Requested SO_SNDBUF/SO_RCVBUF (the kernel doubles it); root may exceed wmem_max."""
+_SO_SNDBUFFORCE = getattr(socket, "SO_SNDBUFFORCE", 32)
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+_PEEK_TRUNC = socket.MSG_PEEK | socket.MSG_TRUNC
+_GONE = frozenset({errno.EPIPE, errno.ECONNREFUSED, errno.ECONNRESET, errno.ENOTCONN})
+_TOO_LARGE = frozenset({errno.EMSGSIZE, errno.ENOBUFS})
+_max_datagram: int | None = None
+_unstarted: weakref.WeakSet[PipeMixin] = weakref.WeakSet()
+
+
+def _size_buffers(sock: socket.socket) -> None:
+    for force, plain in ((_SO_SNDBUFFORCE, socket.SO_SNDBUF), (_SO_RCVBUFFORCE, socket.SO_RCVBUF)):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, force, BUFFER_BYTES)
+        except PermissionError:
+            sock.setsockopt(socket.SOL_SOCKET, plain, BUFFER_BYTES)
+
+
+def make_pair(pipe_type: int) -> tuple[socket.socket, socket.socket]:
+    """(master end, worker end) for pipe type 1 (STREAM) or 2 (DGRAM, as SEQPACKET)."""
+    kind = socket.SOCK_STREAM if pipe_type == 1 else socket.SOCK_SEQPACKET
+    master, worker = socket.socketpair(socket.AF_UNIX, kind)
+    for sock in (master, worker):
+        _size_buffers(sock)
+    return master, worker
+
+
+def max_datagram() -> int:
+    """The largest message a DGRAM pipe really carries, found once by trying (cached).
+
+    The kernel's own limit is below SO_SNDBUF: a datagram must fit one kmalloc'ed linear
+    part plus the page fragments of one skb (about 4.07 MiB on x86-64), beyond which
+    ``send`` fails with ENOBUFS, the case where Swoole retries forever.
+    """
+    global _max_datagram
+    if _max_datagram is None:
+        a, b = make_pair(2)
+        with a, b:
+            hi = a.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+            buf = mmap.mmap(-1, hi)
+            view = memoryview(buf)
+            lo = 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                try:
+                    a.send(view[:mid], socket.MSG_DONTWAIT)
+                except OSError:
+                    hi = mid - 1
+                else:
+                    b.recv_into(buf)
+                    lo = mid
+            view.release()
+            buf.close()
+        _max_datagram = lo
+    return _max_datagram
+
+
+def close_foreign_worker_ends(own: PipeMixin) -> None:
+    """In a new child: drop the worker ends of other not-yet-started Process objects.
+
+    Otherwise this child would keep them open and their future children would never see
+    end-of-file from a master that exited.
+    """
+    for proc in list(_unstarted):
+        if proc is not own and proc._other is not None:
+            proc._other.close()
+            proc._other = None
+            proc._orphaned = True
+
+
+def _fail(op: str, exc: IPCError) -> IPCError:
+    em = _trace.emitter
+    if em is not None:
+        em.emit("error", {"op": op, "error": type(exc).__name__, "message": str(exc)})
+    return exc
+
+
+def map_write_error(exc: OSError, nbytes: int, peer: int | None) -> IPCError | OSError:
+    """The typed error for a failed send, or ``exc`` itself if it is not ours to name."""
+    if exc.errno in _GONE:
+        who = f"process {peer}" if peer else "the other end"
+        return _fail("write", ProcessGone(
+            f"{who} has exited and closed its end of the pipe; "
+            "nothing more can be written to it (reap it with Process.wait())"))
+    if exc.errno in _TOO_LARGE:
+        return _fail("write", MessageTooLarge(
+            f"a {nbytes}-byte message does not fit in one datagram "
+            f"(this pipe carries at most {max_datagram()} bytes); "
+            "split it or use pipe_type=1 (STREAM)"))
+    return exc
+
+
+def _coerce(data: object) -> bytes:
+    if isinstance(data, str):
+        out = data.encode()
+    elif isinstance(data, bytes | bytearray | memoryview):
+        out = bytes(data)
+    else:
+        raise TypeError(f"write() takes bytes or str, not {type(data).__name__}")
+    if not out:
+        raise ValueError("write() of empty data: there is nothing to send")
+    return out
+
+
+class PipeMixin:
+    """The pipe half of :class:`ipccore.Process`: ``write``, ``read``, ``export_socket``."""
+
+    pipe: int | None
+    pid: int | None
+    pipe_type: int
+    _sock: socket.socket | None
+    _other: socket.socket | None
+    _peer: int | None
+    _rbuf: mmap.mmap
+    _exported: ExportedSocket | None
+    _orphaned: bool
+    _send: Callable[[bytes], int | None]
+    _recv_into: Callable[[mmap.mmap], int]
+
+    def _init_pipe(self, pipe_type: int) -> None:
+        self.pipe_type = pipe_type
+        self._peer = None
+        self._exported = None
+        self._orphaned = False
+        if pipe_type == 0:
+            self._sock = self._other = None
+            self.pipe = None
+        else:
+            self._sock, self._other = make_pair(pipe_type)
+            self.pipe = self._sock.fileno()
+            _unstarted.add(self)
+        self._bind()
+
+    def _bind(self) -> None:
+        """Bind the hot-path callables once, so write()/read() test nothing per call."""
+        sock = self._sock
+        if sock is None:
+            self._send = self._recv_into = self._no_pipe
+            self._rbuf = mmap.mmap(-1, mmap.PAGESIZE)
+            return
+        # sendall() returns None, hence the ``or len(data)`` in write().
+        self._send = sock.send if self.pipe_type == 2 else sock.sendall
+        self._recv_into = sock.recv_into
+        # Any message that got through is smaller than the sender's SO_SNDBUF; the map is
+        # lazy, so only the pages a message really uses are ever touched.
+        self._rbuf = mmap.mmap(-1, sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
+
+    def _no_pipe(self, *_args: object) -> int:
+        if self.pipe_type == 0:
+            raise _fail("pipe", NoPipe(
+                "this Process was created with pipe_type=0 and has no pipe; "
+                "create it with pipe_type=1 or 2, or use a queue"))
+        raise _fail("pipe", NoPipe("the pipe was closed"))
+
+    def _pipe_started(self, child_pid: int) -> None:
+        """In the master after fork: keep only the master end."""
+        _unstarted.discard(self)
+        self._peer = child_pid
+        if self._other is not None:
+            self._other.close()
+            self._other = None
+
+    def _pipe_in_child(self, parent_pid: int) -> None:
+        """In the child after fork: keep only the worker end."""
+        _unstarted.discard(self)
+        close_foreign_worker_ends(self)
+        self._peer = parent_pid
+        if self._sock is not None and self._other is not None:
+            self._sock.close()
+            self._sock, self._other = self._other, None
+            self.pipe = self._sock.fileno()
+            self._bind()
+
+    def _need_sock(self) -> socket.socket:
+        sock = self._sock
+        if sock is None:
+            self._no_pipe()
+        assert sock is not None
+        return sock
+
+    def write(self, data: bytes | str) -> int:
+        """Send one message (DGRAM) or bytes (STREAM); returns the number of bytes written.
+
+        Raises ``ProcessGone`` once the other side has exited and ``MessageTooLarge`` for a
+        datagram the kernel cannot carry (at once: never a hang).
+        """
+        if type(data) is not bytes or not data:
+            data = _coerce(data)
+        try:
+            n: int = self._send(data) or len(data)
+        except OSError as exc:
+            raise map_write_error(exc, len(data), self._peer) from None
+        em = _trace.emitter
+        if em is not None:
+            em.emit("pipe.write",
+                    {"fd": self.pipe, "to": self._peer, "nbytes": n, "via": "pipe"}, data)
+        return n
+
+    def read(self, size: int | None = None) -> bytes:
+        """The next whole message (DGRAM) or what is available (STREAM); ``b""`` at EOF.
+
+        With no ``size`` nothing is ever cut (Swoole reads 8192 bytes and drops the rest).
+        A DGRAM message longer than an explicit ``size`` raises ``MessageTruncated`` and
+        stays in the pipe.
+        """
+        buf = self._rbuf
+        try:
+            n: int = self._recv_into(buf) if size is None else self._read_sized(size)
+        except ConnectionResetError:
+            n = 0
+        data = buf[:n]
+        em = _trace.emitter
+        if em is not None:
+            em.emit("pipe.read",
+                    {"fd": self.pipe, "from": self._peer, "nbytes": n, "via": "pipe"}, data)
+        return data
+
+    def _read_sized(self, size: int) -> int:
+        if type(size) is not int:
+            raise TypeError(f"size must be an int, not {type(size).__name__}")
+        if size <= 0:
+            raise ValueError(f"size must be positive, got {size}")
+        sock = self._need_sock()
+        buf = self._rbuf
+        size = min(size, len(buf))
+        if self.pipe_type == 2:
+            real = sock.recv_into(buf, size, _PEEK_TRUNC)
+            if real > size:
+                raise _fail("read", MessageTruncated(
+                    f"the next message is {real} bytes, more than read({size}) asked "
+                    "for; it is still in the pipe: call read() with no size", size=real))
+        return sock.recv_into(buf, size)
+
+    def export_socket(self) -> ExportedSocket:
+        """An asyncio socket on a dup() of the pipe; the same object on every call."""
+        if self._exported is None:
+            from ipccore.asocket import ExportedSocket
+
+            sock = self._need_sock()
+            self._exported = ExportedSocket(sock, self.pipe_type, self._peer_for_socket)
+        return self._exported
+
+    def _peer_for_socket(self) -> int | None:
+        return self._peer

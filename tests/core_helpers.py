@@ -1,0 +1,53 @@
+"""Small helpers shared by the core tests (real processes, bounded waits, no sleeps)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+import psutil
+
+
+def reap(pid: int, timeout: float = 10.0) -> tuple[int, int]:
+    """waitpid ``pid`` with a deadline; returns (code, signal). SIGKILLs it on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            if os.WIFSIGNALED(status):
+                return 0, os.WTERMSIG(status)
+            return os.waitstatus_to_exitcode(status), 0
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"child {pid} did not end within {timeout} s")
+        time.sleep(0.005)
+
+
+def kill_and_reap(pid: int) -> tuple[int, int]:
+    """SIGKILL one of our children and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    return reap(pid)
+
+
+def gone(pid: int) -> bool:
+    """True when ``pid`` no longer runs (absent, or a zombie nobody has reaped yet)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def wait_until(pred: object, timeout: float = 5.0) -> bool:
+    """Poll ``pred()`` until true or ``timeout``; returns the last value."""
+    assert callable(pred)
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            return bool(pred())
+        time.sleep(0.01)
+    return True

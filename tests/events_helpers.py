@@ -1,0 +1,64 @@
+"""Helpers for the event-stream tests: forked writers and bounded waits (no sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import traceback
+from collections.abc import Callable
+
+from ipccore import _trace
+from ipccore.monitor.collector import Collector
+from ipccore.monitor.emitter import SocketEmitter
+from ipccore.monitor.events import Event
+
+
+def fork_writer(path: str, body: Callable[[SocketEmitter], None], *, close: bool = True) -> int:
+    """Fork a child that connects to ``path``, runs ``body`` and exits 0 (1 on error)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            emitter = SocketEmitter(path)
+            _trace.emitter = emitter
+            body(emitter)
+            if close:
+                emitter.close()
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
+
+
+async def reap(pid: int, timeout: float = 20.0) -> int:
+    """waitpid without threads, bounded; returns the wait status. Kills on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"child {pid} did not end within {timeout}s")
+        await asyncio.sleep(0.005)
+
+
+async def collect(collector: Collector, pid: int, timeout: float = 20.0) -> list[Event]:
+    """Reap ``pid`` as the launched program, then gather the stream until monitor.end."""
+    status = await reap(pid, timeout)
+    code = os.waitstatus_to_exitcode(status)
+    collector.program_ended(pid, code if code >= 0 else None, -code if code < 0 else None)
+    return await asyncio.wait_for(_all(collector), timeout)
+
+
+async def _all(collector: Collector) -> list[Event]:
+    return [event async for event in collector.events()]
+
+
+def of_kind(events: list[Event], kind: str, pid: int | None = None) -> list[Event]:
+    return [e for e in events if e.kind == kind and (pid is None or e.pid == pid)]

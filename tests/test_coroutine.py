@@ -1,0 +1,125 @@
+"""export_socket() and coroutine children (enable_coroutine=True), on real processes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from core_helpers import reap
+
+from ipccore import Process, run
+from ipccore.errors import MessageTruncated, ProcessGone
+
+
+async def _echo_child(w: Process) -> None:
+    sock = w.export_socket()
+    data = await sock.recv()
+    await sock.send(f"child {w.pid} got {data.decode()} via pipe {w.pipe}")
+
+
+def test_seed_c_export_socket_round_trip() -> None:
+    workers = [Process(_echo_child, False, 2, True) for _ in range(2)]
+    pids = [p.start() for p in workers]
+    replies = {}
+    for p, pid in zip(workers, pids, strict=True):
+
+        async def talk(p: Process = p, pid: int = pid) -> bytes:
+            sock = p.export_socket()
+            assert await sock.send(f"{pid}，你好！") == len(f"{pid}，你好！".encode())
+            return await sock.recv()
+
+        replies[pid] = run(talk)
+    for pid in pids:
+        assert reap(pid) == (0, 0)
+        assert replies[pid].decode().startswith(f"child {pid} got {pid}，你好！")
+
+
+def test_export_socket_is_one_object_on_a_dup() -> None:
+    p = Process(lambda w: None)
+    sock = p.export_socket()
+    assert p.export_socket() is sock
+    assert sock.fd != p.pipe
+    assert sock.close() is True
+    assert sock.close() is False
+
+
+def test_ping_pong_many_messages_in_a_coroutine_child() -> None:
+    async def child(w: Process) -> None:
+        sock = w.export_socket()
+        while data := await sock.recv():
+            await sock.send(data[::-1])
+
+    p = Process(child, enable_coroutine=True)
+    pid = p.start()
+
+    async def talk() -> int:
+        sock = p.export_socket()
+        for i in range(200):
+            await sock.send(f"msg-{i}")
+            assert await sock.recv() == f"msg-{i}"[::-1].encode()
+        return 200
+
+    try:
+        assert run(talk) == 200
+    finally:
+        p.export_socket().close()
+        assert p._sock is not None
+        p._sock.close()
+        assert reap(pid) == (0, 0)
+
+
+def test_recv_never_cuts_and_small_size_raises_without_consuming() -> None:
+    body = b"z" * 100_000
+
+    async def child(w: Process) -> None:
+        await w.export_socket().send(body)
+
+    p = Process(child, enable_coroutine=True)
+    pid = p.start()
+
+    async def talk() -> bytes:
+        sock = p.export_socket()
+        with pytest.raises(MessageTruncated) as info:
+            await sock.recv(65536)
+        assert info.value.size == len(body)
+        assert await sock.send(b"") == 0
+        return await sock.recv()
+
+    try:
+        assert run(talk) == body
+    finally:
+        assert reap(pid) == (0, 0)
+
+
+def test_export_socket_send_to_exited_child_raises_process_gone() -> None:
+    p = Process(lambda w: None)
+    pid = p.start()
+    assert reap(pid) == (0, 0)
+
+    async def talk() -> bytes:
+        sock = p.export_socket()
+        with pytest.raises(ProcessGone):
+            await sock.send("anyone?")
+        return await asyncio.wait_for(sock.recv(), 5)
+
+    assert run(talk) == b""
+
+
+def test_process_read_sees_a_datagram_sent_by_the_socket() -> None:
+    async def child(w: Process) -> None:
+        await w.export_socket().send("via socket")
+
+    p = Process(child, enable_coroutine=True)
+    pid = p.start()
+    assert p.read() == b"via socket"
+    assert reap(pid) == (0, 0)
+
+
+def test_run_returns_the_coroutine_result_and_checks_its_argument() -> None:
+    async def answer() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    assert run(answer) == 42
+    with pytest.raises(TypeError):
+        run(42)  # type: ignore[arg-type]

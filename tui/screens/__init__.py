@@ -1,0 +1,1 @@
+"""Modal screens: help, SIGKILL confirmation, demo picker, write/push dialogs."""

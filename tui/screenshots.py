@@ -1,0 +1,73 @@
+"""``python -m tui.screenshots``: regenerate ``screenshots/`` from the committed recordings.
+
+One SVG per demo (the final screen of its recording replayed instantly, 120x36) plus the
+help screen; a PNG beside each when ``cairosvg`` is installed (``pip install cairosvg``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from tui.app import MonitorApp
+from tui.recording import RecordedSource
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDINGS = ROOT / "tests" / "data" / "recordings"
+OUT = ROOT / "screenshots"
+DEMOS = ("pipe", "sibling", "coroutine", "queue", "signal")
+SIZE = (120, 36)
+
+
+async def shoot(recording: Path, out: Path, keys: tuple[str, ...] = ()) -> None:
+    """Replay ``recording`` to its end, press ``keys``, save the screen as ``out``."""
+    app = MonitorApp(lambda: RecordedSource.from_file(recording))
+    async with app.run_test(size=SIZE) as pilot:
+        deadline = time.monotonic() + 30
+        while not app.finished:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{recording} did not finish")
+            await pilot.pause(0.02)
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+            await pilot.pause(0.2)
+        app.save_screenshot(filename=out.name, path=str(out.parent))
+
+
+def to_png(svg: Path) -> Path | None:
+    """A PNG beside ``svg``, or None when cairosvg is not installed."""
+    try:
+        import cairosvg  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    png = svg.with_suffix(".png")
+    cairosvg.svg2png(url=str(svg), write_to=str(png), output_width=1600)
+    return png
+
+
+async def regenerate(out_dir: Path = OUT) -> list[Path]:
+    out_dir.mkdir(exist_ok=True)
+    shots: list[tuple[Path, Path, tuple[str, ...]]]
+    shots = [(RECORDINGS / f"{name}.ndjson", out_dir / f"{name}.svg", ()) for name in DEMOS]
+    shots.append((RECORDINGS / "pipe.ndjson", out_dir / "help.svg", ("question_mark",)))
+    written: list[Path] = []
+    for recording, svg, keys in shots:
+        await shoot(recording, svg, keys)
+        written.append(svg)
+        png = to_png(svg)
+        if png is not None:
+            written.append(png)
+    return written
+
+
+def main() -> int:
+    for path in asyncio.run(regenerate()):
+        print(path.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

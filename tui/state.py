@@ -1,0 +1,287 @@
+"""The monitor's pure state model: every event folded into what the widgets show.
+
+No Textual import, no I/O, no clock: ``apply(state, event)`` is a plain function of its
+inputs, so the model is unit- and property-tested without a terminal, and a replayed
+recording always yields the same screen. Everything that grows is bounded (log ring,
+depth history, per-process signal names), so a long flood keeps memory flat.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from ipccore.monitor.events import Event
+from tui.text import clip, describe, ending_of, signal_name
+
+LOG_MAX = 5000
+"""Log lines kept; older ones fall off the ring."""
+DEPTH_HISTORY = 120
+"""Queue depth samples kept per queue for the sparkline."""
+SIGNAL_NAMES_MAX = 16
+"""Distinct signal names tracked per process (a hostile stream cannot grow it)."""
+
+
+def _int(value: object, default: int = 0) -> int:
+    return value if type(value) is int else default
+
+
+def _num(value: object, default: float = 0.0) -> float:
+    return float(value) if isinstance(value, int | float) and type(value) is not bool else default
+
+
+@dataclass(slots=True)
+class ProcView:
+    """One process as the panes show it; it stays after the process ends."""
+
+    pid: int
+    role: str = "?"
+    name: str = ""
+    ppid: int | None = None
+    status: str = "running"
+    """psutil status string from the last ``proc.stats`` sample."""
+    ending: str | None = None
+    """``exited with code N`` / ``killed by SIGKILL`` once the end is known."""
+    exit_code: int | None = None
+    cpu: float = 0.0
+    rss: int = 0
+    msgs_in: int = 0
+    bytes_in: int = 0
+    msgs_out: int = 0
+    bytes_out: int = 0
+    last_message: str | None = None
+    last_nbytes: int = 0
+    signals: dict[str, int] = field(default_factory=dict)
+    """Signals received, by name: sends aimed at it plus handled ones nobody announced."""
+    _pending: dict[str, int] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def ended(self) -> bool:
+        return self.ending is not None
+
+    @property
+    def state_text(self) -> str:
+        if self.ending is not None:
+            return self.ending
+        return self.status
+
+
+@dataclass(slots=True)
+class QueueView:
+    """One SysV queue: identity, last kernel sample and traffic counts."""
+
+    key: int
+    msqid: int | None = None
+    mode: int | None = None
+    qnum: int = 0
+    cbytes: int = 0
+    qbytes: int = 0
+    pushes: int = 0
+    pops: int = 0
+    freed: bool = False
+    history: deque[int] = field(default_factory=lambda: deque(maxlen=DEPTH_HISTORY))
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One event as one log line (built once; the view only filters and draws it)."""
+
+    seq: int
+    t: float
+    """Seconds since the first event of the stream."""
+    pid: int
+    kind: str
+    text: str
+
+    @property
+    def category(self) -> str:
+        return self.kind.partition(".")[0]
+
+    def render(self) -> str:
+        return f"{self.t:9.3f} {self.pid:>7} {self.kind:<14} {self.text}"
+
+
+@dataclass(slots=True)
+class MonitorState:
+    """Everything the screen shows. Mutated only by :func:`apply`."""
+
+    procs: dict[int, ProcView] = field(default_factory=dict)
+    queues: dict[int, QueueView] = field(default_factory=dict)
+    log: deque[LogLine] = field(default_factory=lambda: deque(maxlen=LOG_MAX))
+    t0: float | None = None
+    events: int = 0
+    dropped: int = 0
+    ended: bool = False
+    end_code: int | None = None
+    end_signal: int | None = None
+    version: int = 0
+    """Bumped by every event, so the UI redraws only when something changed."""
+    log_version: int = 0
+    """Bumped when a log line is appended."""
+
+    def proc(self, pid: int) -> ProcView:
+        view = self.procs.get(pid)
+        if view is None:
+            view = self.procs[pid] = ProcView(pid)
+        return view
+
+    def queue(self, key: int) -> QueueView:
+        view = self.queues.get(key)
+        if view is None:
+            view = self.queues[key] = QueueView(key)
+        return view
+
+    def children(self) -> list[int]:
+        """Live pids that are not a master, in pid order (targets of "all children")."""
+        return sorted(p.pid for p in self.procs.values() if p.role != "master" and not p.ended)
+
+
+def _bump_signal(table: dict[str, int], name: str) -> None:
+    if name in table or len(table) < SIGNAL_NAMES_MAX:
+        table[name] = table.get(name, 0) + 1
+
+
+def _message(view: ProcView, event: Event, incoming: bool) -> None:
+    n = _int(event.get("nbytes"))
+    if incoming:
+        if n == 0 and event.kind == "pipe.read":
+            return
+        view.msgs_in += 1
+        view.bytes_in += n
+    else:
+        view.msgs_out += 1
+        view.bytes_out += n
+    view.last_message = clip(event.get("preview", ""), 80)
+    view.last_nbytes = n
+
+
+def _apply_proc(state: MonitorState, event: Event) -> None:
+    kind, f = event.kind, event.get
+    if kind == "proc.stats":
+        view = state.proc(event.pid)
+        view.cpu = _num(f("cpu"))
+        view.rss = _int(f("rss"))
+        if isinstance(f("state"), str):
+            view.status = f("state")
+        if not view.name and isinstance(f("name"), str):
+            view.name = clip(f("name"), 60)
+    elif kind == "proc.hello":
+        view = state.proc(event.pid)
+        view.role = clip(f("role", "?"), 12)
+        view.ppid = f("ppid") if type(f("ppid")) is int else None
+        if isinstance(f("name"), str):
+            view.name = clip(f("name"), 60)
+    elif kind == "proc.spawn":
+        child = f("child")
+        if type(child) is int and child > 0:
+            view = state.proc(child)
+            view.ppid = event.pid
+            if view.role == "?":
+                view.role = "child"
+            view.version += 1
+        view = state.proc(event.pid)
+        if view.role == "?":
+            view.role = "master"
+    elif kind == "proc.name":
+        view = state.proc(event.pid)
+        view.name = clip(f("name", ""), 60)
+    elif kind == "proc.exit":
+        view = state.proc(event.pid)
+        code = f("code")
+        view.exit_code = code if type(code) is int else None
+        if view.ending is None:
+            view.ending = ending_of(code, None)
+    elif kind in ("proc.reap", "proc.gone"):
+        target = f("child") if kind == "proc.reap" else event.pid
+        if type(target) is not int or target <= 0:
+            return
+        view = state.proc(target)
+        view.ending = ending_of(f("code"), f("signal"))
+        view.status = "dead"
+        view.version += 1
+        return
+    else:
+        return
+    view.version += 1
+
+
+def apply(state: MonitorState, event: Event) -> MonitorState:
+    """Fold one event into ``state`` (in place) and return it."""
+    state.events += 1
+    state.version += 1
+    if state.t0 is None:
+        state.t0 = event.ts
+    kind, cat = event.kind, event.category
+    if cat == "queue":
+        _apply_queue(state, event)
+    if cat == "proc":
+        _apply_proc(state, event)
+    elif kind in ("pipe.write", "queue.push"):
+        _message(state.proc(event.pid), event, incoming=False)
+        state.procs[event.pid].version += 1
+    elif kind in ("pipe.read", "queue.pop"):
+        _message(state.proc(event.pid), event, incoming=True)
+        state.procs[event.pid].version += 1
+    elif kind == "signal.send":
+        target = event.get("to")
+        if event.get("ok", True) and type(target) is int and target > 0:
+            view = state.proc(target)
+            name = signal_name(event.get("signal"))
+            _bump_signal(view.signals, name)
+            _bump_signal(view._pending, name)
+            view.version += 1
+    elif kind == "signal.handle":
+        view = state.proc(event.pid)
+        name = signal_name(event.get("signal"))
+        if view._pending.get(name, 0) > 0:
+            view._pending[name] -= 1
+        else:
+            _bump_signal(view.signals, name)
+        view.version += 1
+    elif kind == "monitor.dropped":
+        state.dropped += _int(event.get("count"))
+    elif kind == "monitor.end":
+        state.ended = True
+        state.end_code = event.get("code") if type(event.get("code")) is int else None
+        sig = event.get("signal")
+        state.end_signal = sig if type(sig) is int else None
+    if kind not in ("proc.stats", "queue.depth"):
+        state.log.append(LogLine(event.seq, event.ts - state.t0, event.pid, kind, describe(event)))
+        state.log_version += 1
+    return state
+
+
+def _apply_queue(state: MonitorState, event: Event) -> None:
+    key = event.get("key")
+    if type(key) is not int:
+        return
+    view = state.queue(key)
+    msqid = event.get("msqid")
+    if type(msqid) is int:
+        view.msqid = msqid
+    kind = event.kind
+    if kind == "queue.open":
+        view.mode = _int(event.get("mode")) or None
+        view.freed = False
+    elif kind == "queue.depth":
+        view.qnum = _int(event.get("qnum"))
+        view.cbytes = _int(event.get("cbytes"))
+        view.qbytes = _int(event.get("qbytes"))
+        view.history.append(view.qnum)
+    elif kind in ("queue.push", "queue.pop"):
+        # Exact for the monitored processes' own traffic; the next sample corrects the rest.
+        step = 1 if kind == "queue.push" else -1
+        if step > 0:
+            view.pushes += 1
+        else:
+            view.pops += 1
+        view.qnum = max(0, view.qnum + step)
+        view.cbytes = max(0, view.cbytes + step * _int(event.get("nbytes")))
+        view.history.append(view.qnum)
+    elif kind == "queue.free":
+        view.freed = True
+        view.qnum = view.cbytes = 0
+        view.history.append(0)
+    view.version += 1

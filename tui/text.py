@@ -1,0 +1,123 @@
+"""How events read as text: one bounded, single-line, plain string per event.
+
+Pure and markup-free: what a process wrote is kept as is (only bounded and made one line),
+and the widgets wrap it in ``rich.text.Text`` without ever parsing it.
+"""
+
+from __future__ import annotations
+
+import signal as _signal
+
+from ipccore.monitor.events import Event
+
+TEXT_MAX = 160
+"""Characters of untrusted text (previews, output lines) kept per log line or pane."""
+
+
+def _int(value: object, default: int = 0) -> int:
+    return value if type(value) is int else default
+
+
+def _num(value: object, default: float = 0.0) -> float:
+    return float(value) if isinstance(value, int | float) and type(value) is not bool else default
+
+
+def signal_name(signum: int | None) -> str:
+    """``9`` -> ``SIGKILL``; unknown numbers keep their number."""
+    if signum is None:
+        return "?"
+    try:
+        return _signal.Signals(signum).name
+    except ValueError:
+        return f"SIG{signum}"
+
+
+def clip(text: object, limit: int = TEXT_MAX) -> str:
+    """Untrusted text bounded and made single-line (it is never parsed as markup)."""
+    s = text if isinstance(text, str) else str(text)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def describe(event: Event) -> str:
+    """The log text of an event: plain, bounded, single-line."""
+    f = event.get
+    kind = event.kind
+    if kind in ("pipe.write", "pipe.read", "queue.push", "queue.pop"):
+        n = _int(f("nbytes"))
+        peer = ""
+        if kind == "pipe.write" and f("to") is not None:
+            peer = f" -> {f('to')}"
+        elif kind == "pipe.read" and f("from") is not None:
+            peer = f" <- {f('from')}"
+        elif kind.startswith("queue"):
+            peer = f" key {_hex(f('key'))} type {f('mtype')}"
+        via = f("via")
+        via_s = f" via {via}" if via not in (None, "pipe") else ""
+        if kind == "pipe.read" and n == 0:
+            return f"EOF{peer}{via_s}"
+        return f"{n} B{peer}{via_s}: {clip(repr_preview(f('preview')))}"
+    if kind in ("io.stdout", "io.stderr"):
+        return clip(f("line", ""))
+    if kind == "proc.hello":
+        return f"{f('role')} {clip(f('name', ''), 40)} ppid {f('ppid')}"
+    if kind == "proc.spawn":
+        return f"started child {f('child')} (id {f('id')}, pipe_type {f('pipe_type')})"
+    if kind == "proc.name":
+        return f"named {clip(f('name', ''), 60)}"
+    if kind == "proc.exit":
+        return f"exit code {f('code')}"
+    if kind in ("proc.reap", "proc.gone"):
+        who = f" child {f('child')}" if kind == "proc.reap" else ""
+        return f"{'reaped' if who else 'gone'}{who}: {ending_of(f('code'), f('signal'))}"
+    if kind == "proc.stats":
+        return f"cpu {_num(f('cpu')):.1f}% rss {human_bytes(_int(f('rss')))} {f('state')}"
+    if kind == "signal.send":
+        ok = "" if f("ok", True) else " (failed)"
+        return f"{signal_name(f('signal'))} -> {f('to')}{ok}"
+    if kind in ("signal.handle", "signal.install"):
+        extra = "" if kind == "signal.handle" or f("handler", True) else " (default)"
+        return f"{signal_name(f('signal'))}{extra}"
+    if kind == "queue.open":
+        return f"key {_hex(f('key'))} msqid {f('msqid')} mode {f('mode')}"
+    if kind == "queue.free":
+        return f"key {_hex(f('key'))} msqid {f('msqid')} removed"
+    if kind == "queue.depth":
+        return f"key {_hex(f('key'))} {f('qnum')} msgs {f('cbytes')}/{f('qbytes')} B"
+    if kind == "error":
+        return f"{f('op')}: {f('error')}: {clip(f('message', ''))}"
+    if kind == "monitor.command":
+        ok = "ok" if f("ok") else f"refused: {clip(f('error', ''), 80)}"
+        return f"{f('command')} -> {f('target')} {ok}"
+    if kind == "monitor.end":
+        return f"program ended: {ending_of(f('code'), f('signal'))}"
+    return clip(" ".join(f"{k}={v}" for k, v in event.fields.items()))
+
+
+def _hex(key: object) -> str:
+    return f"{key:#x}" if type(key) is int else str(key)
+
+
+def repr_preview(preview: object) -> str:
+    """A preview in quotes; already escaped for non-UTF-8 bytes by the producer."""
+    return f'"{preview if isinstance(preview, str) else ""}"'
+
+
+def ending_of(code: object, signum: object) -> str:
+    if type(signum) is int and signum:
+        return f"killed by {signal_name(signum)}"
+    if type(code) is int:
+        return f"exited with code {code}"
+    return "ended"
+
+
+def human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+

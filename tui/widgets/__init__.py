@@ -1,0 +1,1 @@
+"""The monitor's widgets: they read the state model and post commands, nothing more."""

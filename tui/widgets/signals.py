@@ -1,0 +1,62 @@
+"""The signal panel: one button per signal, aimed at the selected pane or all children."""
+
+from __future__ import annotations
+
+import signal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.message import Message
+from textual.widgets import Button, Static
+
+SIGNALS: tuple[tuple[str, signal.Signals], ...] = (
+    ("1", signal.SIGUSR1),
+    ("2", signal.SIGUSR2),
+    ("3", signal.SIGTERM),
+    ("4", signal.SIGINT),
+    ("5", signal.SIGHUP),
+    ("6", signal.SIGSTOP),
+    ("7", signal.SIGCONT),
+    ("8", signal.SIGKILL),
+)
+"""Key and signal, in button order; the key is shown on the button."""
+
+
+class SignalPanel(Vertical):
+    """Buttons post :class:`SignalPanel.Requested`; the app decides where it goes."""
+
+    class Requested(Message):
+        """A signal button was pressed."""
+
+        def __init__(self, signum: int) -> None:
+            super().__init__()
+            self.signum = signum
+
+    def __init__(self) -> None:
+        super().__init__(id="signals")
+        self.border_title = "signals"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="signal-target")
+        with Grid(id="signal-buttons"):
+            for key, sig in SIGNALS:
+                yield Button(
+                    f"{key} {sig.name.removeprefix('SIG')}",
+                    id=f"sig-{sig.name.lower()}",
+                    classes="sig-kill" if sig == signal.SIGKILL else "sig",
+                    compact=True,
+                )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        name = (event.button.id or "").removeprefix("sig-").upper()
+        self.post_message(self.Requested(int(signal.Signals[name])))
+
+    def show_target(self, description: str, all_children: bool) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("to ", "dim")
+        text.append(description, "bold")
+        text.append("   a: ", "dim")
+        text.append("all children" if not all_children else "selected pane", "dim")
+        self.query_one("#signal-target", Static).update(text)
