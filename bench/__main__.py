@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no case matches {args.only}; see --list", file=sys.stderr)
             return 2
     settings = Settings(
-        target_s=0.03 if args.quick else 0.2,
+        target_s=0.02 if args.quick else 0.15,
         reps=args.reps or (3 if args.quick else 7),
         n=args.n,
     )

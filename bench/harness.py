@@ -57,6 +57,8 @@ class Case:
     """Cap on repetitions for a slow case (the UI flood)."""
     warmup: bool = True
     """Run one discarded repetition first (caches, lazy imports, page faults)."""
+    budget: float = 1.0
+    """Scales ``Settings.target_s`` for a case whose other variants are much slower."""
 
 
 @dataclass(frozen=True)
@@ -163,10 +165,11 @@ def calibrate(case: Case, settings: Settings) -> int:
     base = next(v for v in case.variants if v.label == case.base)
     n = case.n0
     elapsed = _once(base, n, settings.timeout_s)
-    while elapsed < settings.target_s / 10 and n < 10_000_000:
+    while elapsed < settings.target_s * case.budget / 10 and n < 10_000_000:
         n *= 10
         elapsed = _once(base, n, settings.timeout_s)
-    return max(10, int(n * settings.target_s / max(elapsed, 1e-9)))
+    target = settings.target_s * case.budget
+    return max(10, int(n * target / max(elapsed, 1e-9)))
 
 
 def run_case(case: Case, mode: str, settings: Settings, log: Callable[[str], None]) -> CaseResult:
@@ -184,7 +187,7 @@ def run_case(case: Case, mode: str, settings: Settings, log: Callable[[str], Non
                     continue
                 try:
                     elapsed = _once(variant, n, settings.timeout_s)
-                except Exception as exc:  # noqa: BLE001 - a broken variant must not stop the run
+                except Exception as exc:  # a broken variant must not stop the run
                     row.error = f"{type(exc).__name__}: {exc}"[:120]
                     log(f"  {variant.label}: {row.error}")
                     continue

@@ -153,6 +153,8 @@ def render(
     lines = ["# ipccore benchmarks", "", f"Command: `{command}` ({seconds:.0f} s).", ""]
     lines += _table([[k, v] for k, v in facts], ("machine", "value"))
     lines += ["", "## Targets (pinned rows)", ""]
+    lines += ["Why a target is missed and what would close it: "
+              "[docs/bench.md](../docs/bench.md#missed-targets).", ""]
     lines += _table(
         target_rows(targets, results), ("target", "compared", "required", "measured", "verdict")
     )

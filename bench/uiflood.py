@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 
-import psutil
+import psutil  # type: ignore[import-untyped, unused-ignore]
 
 from ipccore.monitor.events import Event
 from ipccore.monitor.source import Command

@@ -9,13 +9,14 @@ object works under successive ``ipccore.run()`` calls.
 from __future__ import annotations
 
 import asyncio
+import errno
 import mmap
 import socket
 from collections.abc import Callable
 
 from ipccore import _trace
 from ipccore.errors import MessageTruncated, NoPipe
-from ipccore.pipe import _PEEK_TRUNC, _fail, map_write_error
+from ipccore.pipe import _PEEK_TRUNC, _fail, grow_sndbuf, map_write_error, sndbuf_cap
 
 
 class ExportedSocket:
@@ -30,7 +31,9 @@ class ExportedSocket:
         """The dup()ed descriptor (not ``Process.pipe``)."""
         self._dgram = pipe_type == 2
         self._peer = peer
-        self._buf = mmap.mmap(-1, sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
+        self._buf = mmap.mmap(-1, sndbuf_cap())
+        self._reader_loop: asyncio.AbstractEventLoop | None = None
+        self._waiter: asyncio.Future[None] | None = None
 
     def _need(self, op: str) -> socket.socket:
         if self._sock is None:
@@ -49,9 +52,17 @@ class ExportedSocket:
         if not data:
             return 0
         sock = self._need("send")
-        loop = asyncio.get_running_loop()
         try:
-            await loop.sock_sendall(sock, data)
+            try:
+                sent = sock.send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError as exc:
+                if exc.errno != errno.EMSGSIZE or not grow_sndbuf(sock):
+                    raise
+                sent = 0
+            if sent < len(data):
+                await asyncio.get_running_loop().sock_sendall(sock, memoryview(data)[sent:])
         except OSError as exc:
             raise map_write_error(exc, len(data), self._peer()) from None
         em = _trace.emitter
@@ -75,19 +86,21 @@ class ExportedSocket:
         sock = self._need("recv")
         loop = asyncio.get_running_loop()
         buf = self._buf
-        limit = len(buf) if size is None else min(size, len(buf))
-        try:
-            if size is not None and self._dgram:
-                await self._wait_readable(loop, sock)
-                real = sock.recv_into(buf, limit, _PEEK_TRUNC)
-                if real > limit:
-                    raise _fail("recv", MessageTruncated(
-                        f"the next message is {real} bytes, more than recv({size}) asked "
-                        "for; it is still queued: call recv() with no size", size=real))
-            target = buf if size is None else memoryview(buf)[:limit]
-            n = await loop.sock_recv_into(sock, target)
-        except ConnectionResetError:
-            n = 0
+        target = buf if size is None else memoryview(buf)[: min(size, len(buf))]
+        watching = self._reader_loop is loop
+        while True:
+            if watching:
+                await self._readable(loop)
+            try:
+                if size is not None and self._dgram:
+                    self._check_size(sock, size)
+                n = sock.recv_into(target)
+                break
+            except BlockingIOError:
+                watching = True
+            except ConnectionResetError:
+                n = 0
+                break
         data = buf[:n]
         em = _trace.emitter
         if em is not None:
@@ -95,25 +108,46 @@ class ExportedSocket:
                                   "via": "socket"}, data)
         return data
 
-    @staticmethod
-    async def _wait_readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+    def _check_size(self, sock: socket.socket, size: int) -> None:
+        real = sock.recv_into(self._buf, size, _PEEK_TRUNC)
+        if real > size:
+            raise _fail("recv", MessageTruncated(
+                f"the next message is {real} bytes, more than recv({size}) asked "
+                "for; it is still queued: call recv() with no size", size=real))
+
+    async def _readable(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wait until the fd is readable, leaving it registered for the next recv().
+
+        Staying registered between calls saves two epoll_ctl calls per message (what
+        ``loop.sock_recv`` pays); ``_on_readable`` unregisters when nobody is waiting.
+        """
+        if self._reader_loop is not loop:
+            loop.add_reader(self.fd, self._on_readable)
+            self._reader_loop = loop
         fut: asyncio.Future[None] = loop.create_future()
-        fd = sock.fileno()
-
-        def ready() -> None:
-            if not fut.done():
-                fut.set_result(None)
-
-        loop.add_reader(fd, ready)
+        self._waiter = fut
         try:
             await fut
         finally:
-            loop.remove_reader(fd)
+            self._waiter = None
+
+    def _on_readable(self) -> None:
+        waiter = self._waiter
+        if waiter is None:
+            self._unwatch()
+        elif not waiter.done():
+            waiter.set_result(None)
+
+    def _unwatch(self) -> None:
+        loop, self._reader_loop = self._reader_loop, None
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self.fd)
 
     def close(self) -> bool:
         """Close the dup()ed fd (the Process pipe stays open); True if it was open."""
         if self._sock is None:
             return False
+        self._unwatch()
         self._sock.close()
         self._sock = None
         return True

@@ -7,7 +7,9 @@ import os
 import signal
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
 
 from ipccore import _trace
 from ipccore.monitor.collector import Collector
@@ -62,3 +64,22 @@ async def _all(collector: Collector) -> list[Event]:
 
 def of_kind(events: list[Event], kind: str, pid: int | None = None) -> list[Event]:
     return [e for e in events if e.kind == kind and (pid is None or e.pid == pid)]
+
+
+@pytest.fixture(name="collectors")
+async def collectors_fixture() -> AsyncIterator[Callable[..., Awaitable[Collector]]]:
+    """A factory of started collectors, all closed (socket and private dir removed) at
+    teardown even when the test failed; then checks their directories are gone."""
+    made: list[Collector] = []
+
+    async def make(*args: object, **kwargs: object) -> Collector:
+        collector = Collector(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(collector)
+        await collector.start()
+        return collector
+
+    yield make
+    for collector in made:
+        await collector.close()
+    left = [str(c.path.parent) for c in made if c.path.parent.exists() and c._own_dir]
+    assert not left, f"private directories left behind: {left}"

@@ -8,15 +8,20 @@ import socket
 import time
 
 import pytest
-from events_helpers import collect, fork_writer, of_kind, reap
+from events_helpers import (
+    collect,
+    collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    fork_writer,
+    of_kind,
+    reap,
+)
 
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
 
 
-async def test_many_writers_keep_their_order_and_lose_nothing() -> None:
-    collector = Collector()
-    await collector.start()
+async def test_many_writers_keep_their_order_and_lose_nothing(collectors) -> None:
+    collector = await collectors()
     n, writers = 300, 4
 
     def body(em: SocketEmitter) -> None:
@@ -44,9 +49,8 @@ async def test_many_writers_keep_their_order_and_lose_nothing() -> None:
     assert not collector.path.parent.exists()
 
 
-async def test_sigkill_right_after_the_call_loses_nothing() -> None:
-    collector = Collector()
-    await collector.start()
+async def test_sigkill_right_after_the_call_loses_nothing(collectors) -> None:
+    collector = await collectors()
 
     def body(em: SocketEmitter) -> None:
         for i in range(200):
@@ -62,14 +66,15 @@ async def test_sigkill_right_after_the_call_loses_nothing() -> None:
     assert events[-1].get("signal") == signal.SIGKILL
 
 
-async def test_slow_reader_never_blocks_and_drops_are_counted() -> None:
+async def test_slow_reader_never_blocks_and_drops_are_counted(collectors) -> None:
     """A listener that does not read: the writer keeps going; drops come back as a count."""
-    d = Collector()  # only for its private directory
+    d = await collectors()  # only for its private directory
     path = str(d.path.parent / "slow.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
-    r, w = os.pipe()
+    r, w = os.pipe()  # child -> test: the report
+    go_r, go_w = os.pipe()  # test -> child: drained, go on
     total = 50_000
 
     def body(em: SocketEmitter) -> None:
@@ -77,7 +82,7 @@ async def test_slow_reader_never_blocks_and_drops_are_counted() -> None:
         for i in range(total):
             em.emit("pipe.write", {"fd": 3, "to": None, "nbytes": i, "via": "pipe"}, b"y" * 64)
         os.write(w, f"{time.monotonic() - t0:.3f} {em.dropped_total}\n".encode())
-        os.read(r, 1)  # wait until the reader drained the socket
+        os.read(go_r, 1)  # wait until the reader drained the socket
         em.emit("timer.fire", {"timer": 1})
 
     pid = fork_writer(path, body)
@@ -95,7 +100,7 @@ async def test_slow_reader_never_blocks_and_drops_are_counted() -> None:
             data += chunk
     except BlockingIOError:
         pass
-    os.write(w, b"g")
+    os.write(go_w, b"g")
     conn.setblocking(True)
     conn.settimeout(20)
     while chunk := conn.recv(1 << 20):
@@ -103,8 +108,8 @@ async def test_slow_reader_never_blocks_and_drops_are_counted() -> None:
     status = await reap(pid)
     conn.close()
     listener.close()
-    os.close(r)
-    os.close(w)
+    for fd in (r, w, go_r, go_w):
+        os.close(fd)
     await d.close()
     assert os.waitstatus_to_exitcode(status) == 0
     import json
@@ -118,9 +123,8 @@ async def test_slow_reader_never_blocks_and_drops_are_counted() -> None:
     assert nums == sorted(nums)
 
 
-async def test_collector_gone_the_program_keeps_running() -> None:
-    collector = Collector()
-    await collector.start()
+async def test_collector_gone_the_program_keeps_running(collectors) -> None:
+    collector = await collectors()
     r, w = os.pipe()
 
     def body(em: SocketEmitter) -> None:
@@ -143,9 +147,8 @@ async def test_collector_gone_the_program_keeps_running() -> None:
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-async def test_peer_of_another_uid_is_refused() -> None:
-    collector = Collector(uid=os.getuid() + 4242)
-    await collector.start()
+async def test_peer_of_another_uid_is_refused(collectors) -> None:
+    collector = await collectors(uid=os.getuid() + 4242)
     pid = fork_writer(str(collector.path), lambda em: em.emit("timer.fire", {"timer": 1}))
     events = await collect(collector, pid)
     await collector.close()
@@ -156,9 +159,8 @@ async def test_peer_of_another_uid_is_refused() -> None:
     assert "refused" in invalid[0].get("reason")
 
 
-async def test_pid_comes_from_the_kernel_not_the_line() -> None:
-    collector = Collector()
-    await collector.start()
+async def test_pid_comes_from_the_kernel_not_the_line(collectors) -> None:
+    collector = await collectors()
 
     def body(em: SocketEmitter) -> None:
         assert em._sock is not None
@@ -173,9 +175,8 @@ async def test_pid_comes_from_the_kernel_not_the_line() -> None:
     assert fired[0].seq != 99
 
 
-async def test_stats_and_gone_samples() -> None:
-    collector = Collector(stats_interval=0.1)
-    await collector.start()
+async def test_stats_and_gone_samples(collectors) -> None:
+    collector = await collectors(stats_interval=0.1)
     r, w = os.pipe()
 
     def body(em: SocketEmitter) -> None:

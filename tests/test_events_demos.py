@@ -110,6 +110,9 @@ async def test_queue_pushes_equal_pops_plus_final_depth(tmp_path: Path) -> None:
     assert sum(e.get("nbytes") for e in pushes) >= sum(e.get("nbytes") for e in pops)
     depths = _kinds(events, "queue.depth")
     assert depths, "the queue was never sampled"
+    span = depths[-1].ts - depths[0].ts
+    if span > 0.3:
+        assert (len(depths) - 1) / span >= 8.0, "queue depth sampled too rarely"
     assert _kinds(events, "queue.free")
 
 

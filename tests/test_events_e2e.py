@@ -56,7 +56,7 @@ async def _run(tmp_path: Path, text: str) -> list[Event]:
         await source.stop()
 
 
-async def _all(it) -> list[Event]:  # noqa: ANN001
+async def _all(it) -> list[Event]:
     return [e async for e in it]
 
 
@@ -74,8 +74,10 @@ async def test_every_write_has_its_read_in_order(tmp_path: Path) -> None:
         if e.kind in ("pipe.write", "pipe.read"):
             key = (e.get("to") if e.kind == "pipe.write" else e.pid, e.get("preview"))
             seq_of.setdefault(key, []).append((e.kind, e.seq))
-    misordered = [k for k, v in seq_of.items() if [kind for kind, _ in sorted(v, key=lambda x: x[1])]
-                  != ["pipe.write", "pipe.read"]]
+    order = {k: [kind for kind, _ in sorted(v, key=lambda x: x[1])] for k, v in seq_of.items()}
+    misordered = [k for k, kinds in order.items() if kinds != ["pipe.write", "pipe.read"]]
+    # Without the collector's causal hold about a third of the reads came first; a very
+    # loaded machine may still delay a writer's report past the hold now and then.
     assert len(misordered) <= 5, f"reads before their writes: {misordered[:5]}"
     assert events[-1].kind == "monitor.end"
     assert events[-1].get("code") == 0

@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import socket
 
-from events_helpers import collect, fork_writer, of_kind
+from events_helpers import (
+    collect,
+    collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    fork_writer,
+    of_kind,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,9 +44,8 @@ def _raw_writer(path: str, payload: bytes, *, tail: bytes = b"") -> int:
     return fork_writer(path, body, close=False)
 
 
-async def test_garbage_is_counted_and_the_good_line_still_arrives() -> None:
-    collector = Collector()
-    await collector.start()
+async def test_garbage_is_counted_and_the_good_line_still_arrives(collectors) -> None:
+    collector = await collectors()
     pid = _raw_writer(str(collector.path), b"".join(GARBAGE), tail=b'{"v":1,"ts":1')
     events = await collect(collector, pid)
     await collector.close()
@@ -60,17 +64,18 @@ async def test_garbage_is_counted_and_the_good_line_still_arrives() -> None:
 async def test_random_bytes_never_crash_the_collector(chunks: list[bytes]) -> None:
     collector = Collector()
     await collector.start()
-    payload = b"\n".join(chunks) + b"\n"
-    pid = _raw_writer(str(collector.path), payload)
-    events = await collect(collector, pid)
-    await collector.close()
+    try:
+        payload = b"\n".join(chunks) + b"\n"
+        pid = _raw_writer(str(collector.path), payload)
+        events = await collect(collector, pid)
+    finally:
+        await collector.close()
     assert of_kind(events, "timer.fire"), "a good line after garbage must still arrive"
     assert events[-1].kind == "monitor.end"
 
 
-async def test_a_peer_that_connects_and_closes_at_once() -> None:
-    collector = Collector()
-    await collector.start()
+async def test_a_peer_that_connects_and_closes_at_once(collectors) -> None:
+    collector = await collectors()
 
     def body(em: SocketEmitter) -> None:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

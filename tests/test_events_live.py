@@ -188,3 +188,54 @@ def test_record_cli_passes_output_and_exit_status(tmp_path: Path) -> None:
     shown = subprocess.run([sys.executable, "-m", "ipccore", "replay", str(rec)],
                            capture_output=True, text=True, timeout=60, check=True).stdout
     assert "hello out" in shown
+
+
+MONITOR = textwrap.dedent("""
+    import asyncio, sys
+    from ipccore.monitor.live import LiveSource
+
+    async def main():
+        source = LiveSource([sys.executable, sys.argv[1], sys.argv[2]], title="orphan")
+        await source.start()
+        async for e in source.events():
+            if e.kind == "proc.hello" and e.get("role") == "child":
+                print(source.process.pid, e.pid, flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+""")
+
+
+def test_the_program_dies_with_the_monitor(tmp_path: Path) -> None:
+    """SIGKILL the monitor: PR_SET_PDEATHSIG ends the program, which removes its queue."""
+    import psutil
+
+    key = fresh_key()
+    program = _script(tmp_path, BLOCKED)
+    monitor = tmp_path / "monitor.py"
+    monitor.write_text(MONITOR)
+    mon = subprocess.Popen([sys.executable, str(monitor), program, str(key)],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        line = mon.stdout.readline() if mon.stdout else ""
+        top, child = (int(x) for x in line.split())
+    finally:
+        mon.kill()
+        mon.wait(timeout=20)
+        if mon.stdout:
+            mon.stdout.close()
+    gone, alive = psutil.wait_procs(
+        [p for p in (_proc(top), _proc(child)) if p is not None], timeout=20)
+    assert not alive, f"still running after the monitor died: {alive}"
+    del gone
+    out = subprocess.run(["ipcs", "-q"], capture_output=True, text=True, check=False).stdout
+    assert f"{key:#010x}" not in out
+
+
+def _proc(pid: int):
+    import psutil
+
+    try:
+        return psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return None

@@ -6,21 +6,23 @@ import time
 from pathlib import Path
 
 import pytest
-from events_helpers import collect, fork_writer
+from events_helpers import (
+    collect,
+    collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    fork_writer,
+)
 
 from ipccore.errors import CommandRefused
 from ipccore.monitor.cli import format_event, replay, safe
-from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
 from ipccore.monitor.events import Event
 from ipccore.monitor.replay import ReplaySource
 from ipccore.monitor.source import SendSignal
 
 
-async def _record(tmp_path: Path) -> tuple[Path, list[Event]]:
+async def _record(collectors, tmp_path: Path) -> tuple[Path, list[Event]]:
     path = tmp_path / "rec.ndjson"
-    collector = Collector(record=path)
-    await collector.start()
+    collector = await collectors(record=path)
 
     def body(em: SocketEmitter) -> None:
         em.emit("proc.hello", {"role": "master", "ppid": 1, "name": "t"})
@@ -42,8 +44,8 @@ async def _all(source: ReplaySource) -> list[Event]:
     return out
 
 
-async def test_replay_yields_exactly_what_was_served(tmp_path: Path) -> None:
-    path, served = await _record(tmp_path)
+async def test_replay_yields_exactly_what_was_served(collectors, tmp_path: Path) -> None:
+    path, served = await _record(collectors, tmp_path)
     first = await _all(ReplaySource(path))
     second = await _all(ReplaySource(path))
     assert first == served
@@ -51,8 +53,8 @@ async def test_replay_yields_exactly_what_was_served(tmp_path: Path) -> None:
     assert path.read_text() == "".join(e.to_json() + "\n" for e in served)
 
 
-async def test_truncated_recording_reports_the_line(tmp_path: Path) -> None:
-    path, served = await _record(tmp_path)
+async def test_truncated_recording_reports_the_line(collectors, tmp_path: Path) -> None:
+    path, served = await _record(collectors, tmp_path)
     data = path.read_bytes()
     cut = tmp_path / "cut.ndjson"
     cut.write_bytes(data[: len(data) - 7])
@@ -65,8 +67,8 @@ async def test_truncated_recording_reports_the_line(tmp_path: Path) -> None:
     assert source.error.line == len(served)
 
 
-async def test_corrupted_line_in_the_middle(tmp_path: Path) -> None:
-    path, served = await _record(tmp_path)
+async def test_corrupted_line_in_the_middle(collectors, tmp_path: Path) -> None:
+    path, served = await _record(collectors, tmp_path)
     lines = path.read_bytes().splitlines(keepends=True)
     lines[4] = b'{"v":1,"seq":5,"ts":"soon","pid":1,"kind":"x"}\n'
     bad = tmp_path / "bad.ndjson"
@@ -89,8 +91,8 @@ async def test_realtime_pace_follows_the_recorded_times(tmp_path: Path) -> None:
     assert 0.29 <= took < 5.0
 
 
-async def test_a_recording_takes_no_commands(tmp_path: Path) -> None:
-    path, _ = await _record(tmp_path)
+async def test_a_recording_takes_no_commands(collectors, tmp_path: Path) -> None:
+    path, _ = await _record(collectors, tmp_path)
     source = ReplaySource(path)
     with pytest.raises(CommandRefused, match="recording cannot be changed"):
         await source.send(SendSignal(1234, 15))
@@ -101,8 +103,8 @@ def test_bad_pace_is_a_value_error(tmp_path: Path) -> None:
         ReplaySource(tmp_path / "x", pace="fast")
 
 
-async def test_replay_cli_prints_untrusted_text_safely(tmp_path: Path, capsys) -> None:
-    path, served = await _record(tmp_path)
+async def test_replay_cli_prints_untrusted_text_safely(collectors, tmp_path: Path, capsys) -> None:
+    path, served = await _record(collectors, tmp_path)
     out_path = tmp_path / "out.txt"
     with open(out_path, "w") as out:
         assert replay(str(path), out) == 0

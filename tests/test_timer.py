@@ -34,8 +34,8 @@ def test_tick_repeats_until_cleared_and_event_wait_returns() -> None:
     assert tid >= 1
     event_wait()
     assert len(fired) == 4
-    assert fired[0] - started >= 0.019
-    assert fired[3] - fired[0] >= 0.059
+    # a tick never fires early; a late one does not shift the rhythm of the next ones
+    assert all(t - started >= 0.02 * (k + 1) - 0.001 for k, t in enumerate(fired))
     assert time.monotonic() - started < 5
 
 

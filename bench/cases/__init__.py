@@ -15,7 +15,7 @@ def missing(module: str, *names: str) -> str | None:
     """
     try:
         mod = importlib.import_module(module)
-    except Exception as exc:  # noqa: BLE001 - any import failure means "not available"
+    except Exception as exc:  # any import failure means "not available"
         return f"{module} not importable ({type(exc).__name__})"
     for name in names:
         if not hasattr(mod, name):

@@ -188,7 +188,7 @@ def case(kind: str, size: int, one_way: bool, key: str, title: str) -> Case:
         Variant("mp.Pipe bytes", mp_pipe(size, one_way, pickled=False)),
         Variant("mp.Pipe pickle", mp_pipe(size, one_way, pickled=True)),
     ]
-    return Case(key, title, unit, tuple(variants), base="raw socketpair", n0=2000)
+    return Case(key, title, unit, tuple(variants), base="raw socketpair", n0=2000, budget=0.6)
 
 
 def cases() -> list[Case]:

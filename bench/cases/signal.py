@@ -29,11 +29,11 @@ from bench.procs import Flag, children, expect_ok
 POLL_S = 0.05
 """Only a safety net: the wakeup fd already makes every signal wake ``select``."""
 
-Install = Callable[[int, Callable[[int], None] | None], None]
+Install = Callable[[int, Callable[[int], object] | None], object]
 Kill = Callable[[int, int], object]
 
 
-def _raw_install(signum: int, handler: Callable[[int], None] | None) -> None:
+def _raw_install(signum: int, handler: Callable[[int], object] | None) -> None:
     if handler is None:
         signal.signal(signum, signal.SIG_DFL)
         return
@@ -86,10 +86,7 @@ def _round_trips(install: Install, kill: Kill, adapt: Callable[[Any], Any] | Non
         install(signal.SIGUSR2, on_usr2)
         try:
             with children() as kids:
-                if adapt is None:
-                    pid = kids.fork(child_body)
-                else:
-                    pid = kids.add(adapt(child_body))
+                pid = kids.fork(child_body) if adapt is None else kids.add(adapt(child_body))
                 ready.reader_only()
                 control.writer_only()
                 ready.wait()

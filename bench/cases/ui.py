@@ -62,9 +62,9 @@ def cases(quick: bool) -> list[Case]:
             "event",
             (Variant("tui app", flood(), ui),),
             base="tui app",
-            fixed_n=100_000 if quick else 1_000_000,
+            fixed_n=50_000 if quick else 1_000_000,
             extra=memory,
-            max_reps=1 if quick else 2,
+            max_reps=1,
             warmup=False,
         )
     ]

@@ -1,7 +1,7 @@
 """``python -m ipccore record TARGET [ARGS...] -o FILE`` and ``replay FILE``.
 
 ``record`` runs a demo (by name) or a Python script (a path ending in ``.py``, with this
-interpreter) under a collector, shows the program's output as it runs, writes the
+interpreter) under a collector, shows the program's stdout and stderr as it runs, writes the
 recording and exits with the program's exit status (128 + N when killed by signal N).
 ``-o FILE`` is taken from anywhere after ``record``; everything else passes through.
 ``replay`` prints a recording as a readable log; text from the recording is untrusted,
@@ -96,7 +96,8 @@ async def _drain(source: LiveSource) -> None:
 
 
 async def _record(argv: list[str], output: str, title: str) -> int:
-    source = LiveSource(argv, title=title, record=output, passthrough=sys.stdout)
+    source = LiveSource(argv, title=title, record=output, passthrough=sys.stdout,
+                        passthrough_err=sys.stderr)
     await source.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -78,6 +78,8 @@ class Collector:
         self.uid = os.getuid() if uid is None else uid
         self.buffer_max = buffer_max
         self.tree = Tree()
+        self.attached: set[int] = set()
+        """Every pid that ever connected (its output is already reported by its tee)."""
         self.invalid = 0
         self.refused = 0
         self.dropped = 0
@@ -131,6 +133,7 @@ class Collector:
             return
         conn = self._counter = self._counter + 1
         self._conns[conn] = pid
+        self.attached.add(pid)
         self._writers[conn] = writer
         self.tree.add_pid(pid)
         last_key = 0.0
@@ -201,9 +204,9 @@ class Collector:
 
     def _release(self, upto: float) -> None:
         self._report_invalid()
-        for event in self._order.pop_ready(upto):
+        for ready in self._order.pop_ready(upto):
             self._seq += 1
-            event = Event(self._seq, event.ts, event.pid, event.kind, event.fields)
+            event = Event(self._seq, ready.ts, ready.pid, ready.kind, ready.fields)
             if self._record is not None:
                 self._record.write(event.to_json() + "\n")
             if self._out.qsize() >= self.buffer_max:
@@ -230,6 +233,7 @@ class Collector:
 
     async def _sample(self) -> None:
         next_stats = 0.0
+        next_tick = time.monotonic()
         while not self._closed:
             now = time.monotonic()
             self._sample_queues()
@@ -243,7 +247,8 @@ class Collector:
                     stats = self._procs.sample(pid)
                     if stats is not None:
                         self.inject("proc.stats", stats, pid=pid)
-            await asyncio.sleep(self.depth_interval)
+            next_tick = max(next_tick + self.depth_interval, time.monotonic() + 0.01)
+            await asyncio.sleep(next_tick - time.monotonic())
 
     def _sample_queues(self) -> None:
         depths, vanished = self._queues.sample(list(self.tree.queues.values()))

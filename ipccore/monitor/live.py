@@ -65,6 +65,7 @@ class LiveSource(_CollectorSource):
         env: dict[str, str] | None = None,
         record: str | os.PathLike[str] | None = None,
         passthrough: TextIO | None = None,
+        passthrough_err: TextIO | None = None,
     ) -> None:
         if not argv or not all(isinstance(a, str) for a in argv):
             raise TypeError("argv must be a non-empty sequence of str")
@@ -73,6 +74,7 @@ class LiveSource(_CollectorSource):
         self._env = env
         self._record = record
         self._passthrough = passthrough
+        self._passthrough_err = passthrough_err
         self.process: asyncio.subprocess.Process | None = None
         self.returncode: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -116,7 +118,7 @@ class LiveSource(_CollectorSource):
         if stream is None:
             return
         collector, pid = self._need(), self.process.pid if self.process else 0
-        out = self._passthrough if kind == "io.stdout" else None
+        out = self._passthrough if kind == "io.stdout" else self._passthrough_err
         while True:
             try:
                 line = await stream.readline()
@@ -128,7 +130,7 @@ class LiveSource(_CollectorSource):
                 with contextlib.suppress(OSError, ValueError):
                     out.write(line.decode("utf-8", "replace"))
                     out.flush()
-            if pid not in collector.connected_pids():
+            if pid not in collector.attached:
                 text = line.rstrip(b"\n").decode("utf-8", "backslashreplace")
                 collector.inject(kind, {"line": text[:LINE_MAX]}, pid=pid)
 

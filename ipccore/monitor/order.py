@@ -5,19 +5,23 @@ never broken). Lanes are merged by timestamp once an event is older than the reo
 window. One causal fix on top: a process's ``ts`` is taken after its syscall returns,
 so the reader of a datagram can report before its writer does; a ``pipe.read`` whose
 matching ``pipe.write`` (same receiver, size and preview) has not been released yet is
-held back until that write is out, for at most one more window (then it goes anyway, so
+held back until that write is out, for at most :attr:`Reorder.hold` (then it goes anyway, so
 an unmatched read — a merged STREAM read, a write from outside — never stalls the
 stream for longer).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from collections.abc import Iterator
 
 from ipccore.monitor.events import Event
 
 _Msg = tuple[int, int, str]
+_CYCLE_BREAK = 10
+"""A read waits for a queued write at most this many holds (repeated identical
+messages could otherwise make two lanes wait for each other)."""
 
 
 def _write_key(event: Event) -> _Msg | None:
@@ -37,8 +41,11 @@ def _read_key(event: Event) -> _Msg | None:
 class Reorder:
     """Lanes in, one ordered stream out."""
 
-    def __init__(self, window: float) -> None:
+    def __init__(self, window: float, hold: float | None = None) -> None:
         self.window = window
+        self.hold = 3 * window if hold is None else hold
+        """Longest extra wait of a read for its write (a loaded machine can delay a
+        writer's report by tens of milliseconds after its syscall returned)."""
         self._lanes: dict[int, deque[tuple[float, Event]]] = {}
         self._waiting_writes: Counter[_Msg] = Counter()
         self._out_writes: Counter[_Msg] = Counter()
@@ -64,16 +71,24 @@ class Reorder:
             del self._lanes[lane]
 
     def _held(self, key: float, event: Event, upto: float) -> bool:
-        if event.kind != "pipe.read" or key <= upto - self.window:
+        if event.kind != "pipe.read":
+            return False
+        final = math.isinf(upto)
+        if not final and key <= upto - _CYCLE_BREAK * self.hold:
             return False
         msg = _read_key(event)
-        return msg is not None and self._out_reads[msg] >= self._out_writes[msg]
+        if msg is None or self._out_reads[msg] < self._out_writes[msg]:
+            return False
+        # A write already queued is waited for whatever its age (a busy collector
+        # releases old batches at once); one not seen yet, only for ``hold``.
+        return self._waiting_writes[msg] > 0 or (not final and key > upto - self.hold)
 
     def pop_ready(self, upto: float) -> Iterator[Event]:
         """Events with a key up to ``upto``, smallest key first across lanes."""
         while True:
             best: deque[tuple[float, Event]] | None = None
-            best_key = 0.0
+            held: deque[tuple[float, Event]] | None = None
+            best_key = held_key = 0.0
             for lane_q in self._lanes.values():
                 if not lane_q:
                     continue
@@ -81,10 +96,14 @@ class Reorder:
                 if key > upto or (best is not None and key >= best_key):
                     continue
                 if self._held(key, event, upto):
+                    if held is None or key < held_key:
+                        held, held_key = lane_q, key
                     continue
                 best, best_key = lane_q, key
             if best is None:
-                return
+                if held is None or not math.isinf(upto):
+                    return
+                best = held  # the final flush: lanes waiting for each other
             _key, event = best.popleft()
             self._size -= 1
             self._account(event)
