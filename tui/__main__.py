@@ -11,9 +11,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ipccore.demos import NAMES
 from ipccore.monitor.source import EventSource
 
-DEMO_NAMES = ("pipe", "sibling", "coroutine", "queue", "signal", "playground")
+DEMO_NAMES = (*NAMES, "playground")
 Factory = Callable[[], EventSource]
 
 

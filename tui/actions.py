@@ -15,12 +15,12 @@ from textual.reactive import reactive
 from ipccore.errors import CommandRefused
 from ipccore.monitor.source import Command, EventSource, PushQueue, SendSignal, WritePipe
 from tui.logfilter import LogFilter
-from tui.screens.dialogs import ConfirmScreen, TextPrompt
+from tui.screens.dialogs import ConfirmScreen, PushPrompt, TextPrompt
 from tui.screens.help import HelpScreen
 from tui.state import MonitorState
 from tui.text import signal_name
 from tui.widgets.eventlog import EventLog
-from tui.widgets.procs import ProcessList, ProcPane
+from tui.widgets.procs import ProcessList, ProcPane, role_label
 from tui.widgets.signals import SignalPanel
 
 
@@ -102,30 +102,44 @@ class ActionsMixin(App[int]):
                 self.notify(error, title="failed", severity="error", markup=False)
 
     def action_write_pipe(self) -> None:
+        """Write into the selected child's pipe: the master's own end has no reader to
+        show, and an ended child's pipe is closed, so both are refused up front."""
         pid = self.selected
         view = self.state.procs.get(pid) if pid is not None else None
-        if pid is None or view is None or view.role == "master":
-            self.notify("Select a child's pane to write into its pipe.", severity="warning")
+        if pid is None or view is None:
+            self.notify("Select a child's pane first (click it, or up/down).", severity="warning")
+            return
+        if view.role == "master":
+            self.notify(f"pid {pid} is the master: select a child's pane to write into its "
+                        "pipe.", title="cannot write", severity="warning")
+            return
+        if view.ended:
+            self.notify(f"{role_label(view)} (pid {pid}) has ended ({view.ending}): its pipe "
+                        "is closed.", title="cannot write", severity="warning", markup=False)
             return
 
         def send(text: str | None) -> None:
             if text:
                 self._send([WritePipe(pid, text.encode())])
 
-        self.push_screen(TextPrompt(f"Write into the pipe of child {pid}:", "hello"), send)
+        who = f"{role_label(view)} (pid {pid})"
+        self.push_screen(TextPrompt(f"Write into the pipe of {who}:", "hello"), send)
 
     def action_push_queue(self) -> None:
+        """Push into a queue; the default is the one the selected pane uses, else the first."""
         keys = [k for k, q in sorted(self.state.queues.items()) if not q.freed]
         if not keys:
             self.notify("No SysV queue is in use.", severity="warning")
             return
-        key = keys[0]
+        view = self.state.procs.get(self.selected) if self.selected is not None else None
+        default = view.queue_key if view is not None and view.queue_key in keys else keys[0]
+        choices = [(f"queue {k:#x} ({self.state.queues[k].qnum} msgs)", k) for k in keys]
 
-        def send(text: str | None) -> None:
-            if text:
-                self._send([PushQueue(key, text.encode())])
+        def send(answer: tuple[int, str] | None) -> None:
+            if answer is not None and answer[1]:
+                self._send([PushQueue(answer[0], answer[1].encode())])
 
-        self.push_screen(TextPrompt(f"Push into queue {key:#x} (type 1):", "job"), send)
+        self.push_screen(PushPrompt(choices, default), send)
 
     def action_toggle_follow(self) -> None:
         log = self.query_one(EventLog)
@@ -161,7 +175,37 @@ class ActionsMixin(App[int]):
         self.refresh_status()
 
     def action_clear_filter(self) -> None:
-        self.query_one(EventLog).log_filter = LogFilter()
+        log = self.query_one(EventLog)
+        log.log_filter = LogFilter()
+        log.search = ""
+        self.refresh_status()
+
+    def action_search_log(self) -> None:
+        """Search without filtering: the context around a match stays visible."""
+        log = self.query_one(EventLog)
+
+        def start(query: str | None) -> None:
+            if query is None:
+                return
+            log.search = query.strip().lower()
+            if log.search and not log.find(-1):
+                self.notify(f"no line contains {query.strip()!r}", severity="warning",
+                            markup=False)
+            self.refresh_status()
+
+        self.push_screen(
+            TextPrompt("Search the log (n: next newer, N: previous older, Esc: clear):",
+                       "hello", log.search),
+            start,
+        )
+
+    def action_find(self, step: int) -> None:
+        log = self.query_one(EventLog)
+        if not log.search:
+            self.notify("Press s to search the log first.", severity="warning")
+            return
+        if not log.find(step):
+            self.notify(f"no line contains {log.search!r}", severity="warning", markup=False)
         self.refresh_status()
 
     def refresh_status(self) -> None:

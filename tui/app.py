@@ -28,17 +28,19 @@ from tui.messages import SourceEnded, SourceFailed
 from tui.screens.picker import DemoPicker
 from tui.state import MonitorState, apply
 from tui.text import ending_of
+from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
-from tui.widgets.procs import ProcessList
+from tui.widgets.procs import ProcessList, role_label
 from tui.widgets.queues import QueuePanel
 from tui.widgets.signals import SignalPanel
 
 SourceFactory = Callable[[], EventSource]
 KEYS_SHOWN = (
-    ("q", "quit"), ("?", "help"), ("↑↓", "select"), ("1-8", "signal"), ("a", "all/one"),
-    ("w", "write"), ("u", "push"), ("f", "follow"), ("/", "filter"), ("r", "restart"),
-    ("x", "stop"), ("^p", "palette"),
+    ("↑↓", "select"), ("1-8", "signal"), ("w", "write"), ("u", "push"), ("/", "filter"),
+    ("s", "search"), ("r", "restart"), ("^p", "commands"), ("?", "help"), ("q", "quit"),
 )
+"""The main keys, fitting 120 columns with room to spare (``a`` is in the signal panel,
+follow/pause in the status line); the help screen and the command palette list all."""
 
 
 def key_bar() -> Text:
@@ -81,6 +83,9 @@ class MonitorApp(ActionsMixin):
         Binding("f", "toggle_follow", "follow"),
         Binding("slash", "filter_log", "filter"),
         Binding("p", "filter_selected", "pid filter", show=False),
+        Binding("s", "search_log", "search", show=False),
+        Binding("n", "find(1)", "next match", show=False),
+        Binding("N", "find(-1)", "previous match", show=False),
         Binding("escape", "clear_filter", "clear filter", show=False),
         Binding("r", "restart", "restart"),
         Binding("x", "stop", "stop"),
@@ -113,6 +118,7 @@ class MonitorApp(ActionsMixin):
             with Vertical(id="side"):
                 yield QueuePanel()
                 yield SignalPanel()
+                yield Banner()
         yield EventLog()
         yield Static(key_bar(), id="keys")
 
@@ -232,17 +238,22 @@ class MonitorApp(ActionsMixin):
         text.append(f" {self.source.title if self.source else 'no source'} ", "bold")
         text.append(f"│ {state.events} events ", "")
         text.append(f"│ {len(state.procs)} processes ", "")
-        if self.finished or state.ended:
-            end = ending_of(state.end_code, state.end_signal) if state.ended else "ended"
+        finished = self.finished or state.ended
+        end = ending_of(state.end_code, state.end_signal) if state.ended else "ended"
+        if finished:
             text.append(f"│ finished: {end} (r restarts) ", "bold yellow")
         else:
             text.append("│ running ", "bold green")
         text.append("│ log following " if log.follow else "│ log PAUSED ", "")
         if log.log_filter.active:
             text.append(f"│ filter: {log.log_filter.describe()} ", "bold cyan")
+        if log.search:
+            text.append(f"│ search: {log.search} ", "bold yellow")
         if state.dropped:
             text.append(f"│ {state.dropped} dropped ", "bold red")
         self.query_one("#status", Static).update(text)
+        ended = sum(1 for p in state.procs.values() if p.ended)
+        self.query_one(Banner).show(finished, end, len(state.procs), ended)
         self._draw_target()
 
     def _draw_target(self) -> None:
@@ -252,7 +263,7 @@ class MonitorApp(ActionsMixin):
             what = "nothing selected"
         else:
             view = self.state.procs.get(self.selected)
-            role = view.role if view else "?"
+            role = role_label(view) if view else "?"
             what = f"pid {self.selected} ({role})"
         self.query_one(SignalPanel).show_target(what, self.all_children)
 

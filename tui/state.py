@@ -36,7 +36,14 @@ class ProcView:
 
     pid: int
     role: str = "?"
+    ident: int | None = None
+    """The Process id (``Process.id``: 1, 2, ...) from ``proc.spawn``/``proc.hello``."""
     name: str = ""
+    """Shown only when meaningful: set by ``name()``, or a comm that is not the interpreter."""
+    named: bool = False
+    """The name came from ``proc.name`` (the program chose it); samples never override it."""
+    queue_key: int | None = None
+    """The SysV queue this process last pushed to or popped from."""
     ppid: int | None = None
     status: str = "running"
     """psutil status string from the last ``proc.stats`` sample."""
@@ -100,7 +107,7 @@ class LogLine:
         return self.kind.partition(".")[0]
 
     def render(self) -> str:
-        return f"{self.t:9.3f} {self.pid:>7} {self.kind:<14} {self.text}"
+        return f"{self.t:9.3f} {self.pid:>7} {self.kind:<15} {self.text}"
 
 
 @dataclass(slots=True)
@@ -138,6 +145,14 @@ class MonitorState:
         return sorted(p.pid for p in self.procs.values() if p.role != "master" and not p.ended)
 
 
+def meaningful_name(name: object, role: str = "") -> bool:
+    """A comm worth showing: not empty, not a path (the kernel's truncated ``argv[0]``),
+    not the interpreter itself (every process of a demo is ``python``), not the role."""
+    if not isinstance(name, str) or not name.strip() or name.startswith(("/", "./", "../")):
+        return False
+    return not name.lower().startswith("python") and name != role
+
+
 def _bump_signal(table: dict[str, int], name: str) -> None:
     if name in table or len(table) < SIGNAL_NAMES_MAX:
         table[name] = table.get(name, 0) + 1
@@ -145,6 +160,8 @@ def _bump_signal(table: dict[str, int], name: str) -> None:
 
 def _message(view: ProcView, event: Event, incoming: bool) -> None:
     n = _int(event.get("nbytes"))
+    if event.category == "queue" and type(event.get("key")) is int:
+        view.queue_key = event.get("key")
     if incoming:
         if n == 0 and event.kind == "pipe.read":
             return
@@ -165,13 +182,15 @@ def _apply_proc(state: MonitorState, event: Event) -> None:
         view.rss = _int(f("rss"))
         if isinstance(f("state"), str):
             view.status = f("state")
-        if not view.name and isinstance(f("name"), str):
+        if not view.named and not view.name and meaningful_name(f("name"), view.role):
             view.name = clip(f("name"), 60)
     elif kind == "proc.hello":
         view = state.proc(event.pid)
         view.role = clip(f("role", "?"), 12)
         view.ppid = f("ppid") if type(f("ppid")) is int else None
-        if isinstance(f("name"), str):
+        if type(f("id")) is int:
+            view.ident = f("id")
+        if not view.named and meaningful_name(f("name"), view.role):
             view.name = clip(f("name"), 60)
     elif kind == "proc.spawn":
         child = f("child")
@@ -180,6 +199,8 @@ def _apply_proc(state: MonitorState, event: Event) -> None:
             view.ppid = event.pid
             if view.role == "?":
                 view.role = "child"
+            if view.ident is None and type(f("id")) is int:
+                view.ident = f("id")
             view.version += 1
         view = state.proc(event.pid)
         if view.role == "?":
@@ -187,6 +208,7 @@ def _apply_proc(state: MonitorState, event: Event) -> None:
     elif kind == "proc.name":
         view = state.proc(event.pid)
         view.name = clip(f("name", ""), 60)
+        view.named = True
     elif kind == "proc.exit":
         view = state.proc(event.pid)
         code = f("code")

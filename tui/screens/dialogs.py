@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Select
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -61,6 +61,41 @@ class TextPrompt(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PushPrompt(ModalScreen[tuple[int, str] | None]):
+    """A message and its target queue: a chooser when several queues are in use."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
+    AUTO_FOCUS = "Input"
+
+    def __init__(self, queues: list[tuple[str, int]], default: int) -> None:
+        super().__init__(classes="dialog-screen")
+        self.queues = queues
+        """(label, key) of each queue in use."""
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            if len(self.queues) == 1:
+                title = f"Push into {self.queues[0][0]} (type 1):"
+                yield Label(Text(title), classes="dialog-question")
+            else:
+                yield Label(Text("Push into queue (Tab to change it; type 1):"))
+                yield Select(self.queues, value=self.default, allow_blank=False,
+                             id="push-queue", compact=True)
+            yield Input(placeholder="job", id="prompt-input")
+            yield Label(Text("Enter to push, Esc to cancel", "dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        key = self.default
+        for select in self.query("#push-queue").results(Select):
+            if isinstance(select.value, int):
+                key = select.value
+        self.dismiss((key, event.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -12,14 +12,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-DEMOS: tuple[tuple[str, str], ...] = (
-    ("pipe", "master <-> 2 children over their pipes"),
-    ("sibling", "child 2 writes 5 messages to child 1, then SIGKILLs it"),
-    ("coroutine", "as pipe, through exportSocket() coroutine sockets"),
-    ("queue", "2 children pop 5 messages from one SysV queue"),
-    ("signal", "children SIGUSR2 the master, which SIGKILLs them all"),
-    ("playground", "a master with idle children you drive by hand"),
-)
+from ipccore.demos import DEMOS
+
+PLAYGROUND = ("playground", "a master with 3 idle children you drive by hand (w, u, 1-8)")
+SCENARIOS: tuple[tuple[str, str], ...] = (*((d.name, d.about) for d in DEMOS), PLAYGROUND)
+"""What the picker offers: the demo registry (no demo module is imported) + the playground."""
 
 
 class DemoPicker(ModalScreen[str | None]):
@@ -30,7 +27,7 @@ class DemoPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = []
-        for name, about in DEMOS:
+        for name, about in SCENARIOS:
             label = Text()
             label.append(f"{name:<11}", "bold cyan")
             label.append(about)

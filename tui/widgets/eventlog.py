@@ -8,6 +8,7 @@ strings: what a process wrote is never parsed as markup.
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -29,6 +30,9 @@ KIND_STYLES = {
     "error": "bold red",
     "monitor": "dim",
 }
+KIND_WIDTH = 15
+"""Wide enough for the longest kind (``monitor.command``), so the text column aligns."""
+CURSOR_STYLE = Style(bgcolor="grey30", bold=True)
 
 
 class EventLog(ScrollView, can_focus=True):
@@ -42,6 +46,10 @@ class EventLog(ScrollView, can_focus=True):
     """Keep the newest line in view and take new lines; False freezes the view."""
     log_filter: reactive[LogFilter] = reactive(LogFilter, always_update=True)
     """Which lines are shown (process, kind, search text)."""
+    search: reactive[str] = reactive("")
+    """Lower-case text highlighted without filtering; ``n``/``N`` jump between its lines."""
+    cursor: reactive[int | None] = reactive(None)
+    """Index (into ``lines``) of the current search match, drawn highlighted."""
 
     def __init__(self) -> None:
         super().__init__(id="log")
@@ -60,6 +68,7 @@ class EventLog(ScrollView, can_focus=True):
         self._shown_version = state.log_version
         flt = self.log_filter
         self.lines = [ln for ln in state.log if flt.matches(ln)] if flt.active else list(state.log)
+        self.cursor = None
         self.virtual_size = Size(self.size.width, len(self.lines))
         if self.follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -67,12 +76,42 @@ class EventLog(ScrollView, can_focus=True):
 
     def watch_log_filter(self) -> None:
         self._cache.clear()
+        self.cursor = None
         if self._state is not None:
             self.sync(self._state, force=True)
 
     def watch_follow(self, follow: bool) -> None:
         if follow and self._state is not None:
             self.sync(self._state, force=True)
+
+    def watch_search(self) -> None:
+        self._cache.clear()
+        self.cursor = None
+        self.refresh()
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+
+    def find(self, step: int) -> bool:
+        """Move the cursor to the next (``step=1``, newer) or previous (``-1``, older) line
+        containing ``search``, wrapping around; with no cursor yet, start from the newest.
+
+        Pauses following so the match stays put. False when no line matches.
+        """
+        needle, lines = self.search, self.lines
+        if not needle or not lines:
+            return False
+        self.follow = False
+        n = len(lines)
+        start = self.cursor if self.cursor is not None and self.cursor < n else n
+        for i in range(1, n + 1):
+            index = (start + step * i) % n if start < n else (n - i if step < 0 else i - 1)
+            if needle in lines[index].render().lower():
+                self.cursor = index
+                self.scroll_to(y=max(0, index - self.size.height // 2), animate=False,
+                               immediate=True)
+                return True
+        return False
 
     def on_resize(self) -> None:
         self._cache.clear()
@@ -86,11 +125,10 @@ class EventLog(ScrollView, can_focus=True):
         text = Text(no_wrap=True, overflow="ellipsis", style=self.rich_style)
         text.append(f"{line.t:9.3f} ", "dim")
         text.append(f"{line.pid:>7} ", "bold")
-        text.append(f"{line.kind:<14} ", KIND_STYLES.get(line.category, ""))
+        text.append(f"{line.kind:<{KIND_WIDTH}} ", KIND_STYLES.get(line.category, ""))
         text.append(line.text)
-        needle = self.log_filter.text
-        if needle:
-            plain = text.plain.lower()
+        plain = text.plain.lower()
+        for needle in {self.log_filter.text, self.search} - {""}:
             start = plain.find(needle)
             while start >= 0:
                 text.stylize("black on yellow", start, start + len(needle))
@@ -111,4 +149,7 @@ class EventLog(ScrollView, can_focus=True):
             text.truncate(max(width, 1), overflow="ellipsis")
             strip = Strip(text.render(self.app.console), text.cell_len)
             self._cache[line.seq] = strip
-        return strip.crop_extend(0, width, style).apply_offsets(scroll_x, index)
+        strip = strip.crop_extend(0, width, style)
+        if index == self.cursor:
+            strip = strip.apply_style(CURSOR_STYLE)
+        return strip.apply_offsets(scroll_x, index)

@@ -50,12 +50,22 @@ def pane_body(view: ProcView) -> Text:
     return text
 
 
-def pane_title(view: ProcView) -> Text:
-    title = Text(no_wrap=True)
+def role_label(view: ProcView) -> str:
+    """``master`` / ``child #1``: how the demo's code refers to the process."""
+    if view.ident is not None and view.role != "master":
+        return f"{view.role} #{view.ident}"
+    return view.role
+
+
+def pane_title(view: ProcView, selected: bool = False) -> Text:
+    title = Text(no_wrap=True, overflow="ellipsis")
+    if selected:
+        title.append("▶", "bold yellow")
     title.append(f" {view.pid} ", "bold")
-    title.append(view.role, "bold magenta" if view.role == "master" else "bold cyan")
+    title.append(role_label(view), "bold magenta" if view.role == "master" else "bold cyan")
     if view.name:
-        title.append(f"  {view.name} ")
+        title.append(f"  {view.name}", "italic")
+    title.append(" ")
     return title
 
 
@@ -81,12 +91,15 @@ class ProcPane(Static):
         super().__init__(id=f"proc-{pid}", classes="proc-pane")
         self.pid = pid
         self.shown_version = -1
+        self.shown_selected = False
 
-    def show(self, view: ProcView) -> None:
-        if view.version == self.shown_version:
+    def show(self, view: ProcView, selected: bool = False) -> None:
+        if view.version == self.shown_version and selected == self.shown_selected:
             return
         self.shown_version = view.version
-        self.border_title = pane_title(view)
+        self.shown_selected = selected
+        self.set_class(selected, "-selected")
+        self.border_title = pane_title(view, selected)
         self.border_subtitle = pane_subtitle(view)
         self.set_class(view.ended, "-ended")
         self.update(pane_body(view))
@@ -113,9 +126,7 @@ class ProcessList(VerticalScroll):
                     self.mount(pane, before=self._panes[min(later)])
                 else:
                     self.mount(pane)
-            pane.show(state.procs[pid])
-        for pid, pane in self._panes.items():
-            pane.set_class(pid == selected, "-selected")
+            pane.show(state.procs[pid], pid == selected)
 
     def reset(self) -> None:
         self._panes.clear()

@@ -72,6 +72,7 @@ class QueuePanel(Static):
         if versions == self._shown and self._shown:
             return
         self._shown = versions
+        self.set_class(not state.queues, "-empty")
         if not state.queues:
             self.update(Text("no SysV queue in use", "dim"))
             return
