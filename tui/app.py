@@ -241,7 +241,7 @@ class MonitorApp(ActionsMixin):
         finished = self.finished or state.ended
         end = ending_of(state.end_code, state.end_signal) if state.ended else "ended"
         if finished:
-            text.append(f"│ finished: {end} (r restarts) ", "bold yellow")
+            text.append("│ finished ", "bold yellow")
         else:
             text.append("│ running ", "bold green")
         text.append("│ log following " if log.follow else "│ log PAUSED ", "")

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ipccore.monitor.events import Event
-from tui.text import clip, describe, ending_of, signal_name
+from tui.text import clip, describe, ending_of, meaningful_name, signal_name
 
 LOG_MAX = 5000
 """Log lines kept; older ones fall off the ring."""
@@ -145,14 +145,6 @@ class MonitorState:
         return sorted(p.pid for p in self.procs.values() if p.role != "master" and not p.ended)
 
 
-def meaningful_name(name: object, role: str = "") -> bool:
-    """A comm worth showing: not empty, not a path (the kernel's truncated ``argv[0]``),
-    not the interpreter itself (every process of a demo is ``python``), not the role."""
-    if not isinstance(name, str) or not name.strip() or name.startswith(("/", "./", "../")):
-        return False
-    return not name.lower().startswith("python") and name != role
-
-
 def _bump_signal(table: dict[str, int], name: str) -> None:
     if name in table or len(table) < SIGNAL_NAMES_MAX:
         table[name] = table.get(name, 0) + 1
@@ -241,8 +233,10 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
     if cat == "proc":
         _apply_proc(state, event)
     elif kind in ("pipe.write", "queue.push"):
-        _message(state.proc(event.pid), event, incoming=False)
-        state.procs[event.pid].version += 1
+        # What the user injected from the UI carries the monitor's pid: not a pane.
+        if event.get("via") != "monitor" or event.pid in state.procs:
+            _message(state.proc(event.pid), event, incoming=False)
+            state.procs[event.pid].version += 1
     elif kind in ("pipe.read", "queue.pop"):
         _message(state.proc(event.pid), event, incoming=True)
         state.procs[event.pid].version += 1

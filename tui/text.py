@@ -40,6 +40,14 @@ def clip(text: object, limit: int = TEXT_MAX) -> str:
     return s.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
 
 
+def meaningful_name(name: object, role: str = "") -> bool:
+    """A comm worth showing: not empty, not a path (the kernel's truncated ``argv[0]``),
+    not the interpreter itself (every process of a demo is ``python``), not the role."""
+    if not isinstance(name, str) or not name.strip() or name.startswith(("/", "./", "../")):
+        return False
+    return not name.lower().startswith("python") and name != role
+
+
 def describe(event: Event) -> str:
     """The log text of an event: plain, bounded, single-line."""
     f = event.get
@@ -61,7 +69,10 @@ def describe(event: Event) -> str:
     if kind in ("io.stdout", "io.stderr"):
         return clip(f("line", ""))
     if kind == "proc.hello":
-        return f"{f('role')} {clip(f('name', ''), 40)} ppid {f('ppid')}"
+        role = clip(f("role", "?"), 12)
+        who = f"{role} #{f('id')}" if type(f("id")) is int else role
+        name = f" {clip(f('name'), 40)}" if meaningful_name(f("name"), role) else ""
+        return f"{who}{name} says hello (ppid {f('ppid')})"
     if kind == "proc.spawn":
         return f"started child {f('child')} (id {f('id')}, pipe_type {f('pipe_type')})"
     if kind == "proc.name":
@@ -89,7 +100,8 @@ def describe(event: Event) -> str:
         return f"{f('op')}: {f('error')}: {clip(f('message', ''))}"
     if kind == "monitor.command":
         ok = "ok" if f("ok") else f"refused: {clip(f('error', ''), 80)}"
-        return f"{f('command')} -> {f('target')} {ok}"
+        target = _hex(f("target")) if f("command") == "push" else f("target")
+        return f"{f('command')} -> {target} {ok}"
     if kind == "monitor.end":
         return f"program ended: {ending_of(f('code'), f('signal'))}"
     return clip(" ".join(f"{k}={v}" for k, v in event.fields.items()))
