@@ -121,6 +121,8 @@ def kill(pid: int, signum: int = _signal.SIGTERM) -> bool:
 
 def wait(blocking: bool = True) -> WaitResult | None:
     """Reap one exited child; None if there is no child, or (non-blocking) none exited."""
+    if not isinstance(blocking, int):  # bool, or Swoole-style 0/1
+        raise TypeError(f"blocking must be a bool, not {type(blocking).__name__}")
     try:
         pid, status = os.waitpid(-1, 0 if blocking else os.WNOHANG)
     except ChildProcessError:

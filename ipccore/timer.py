@@ -41,8 +41,8 @@ _wakeup: tuple[int, int] | None = None
 def _check_ms(ms: object) -> float:
     if not isinstance(ms, int | float) or isinstance(ms, bool):
         raise TypeError(f"ms must be a number, not {type(ms).__name__}")
-    if not ms > 0:
-        raise ValueError(f"ms must be positive, got {ms}")
+    if not 0 < ms < 2**31:
+        raise ValueError(f"ms must be positive and finite (under 2**31), got {ms}")
     return float(ms)
 
 
@@ -78,6 +78,8 @@ class Timer:
     @staticmethod
     def clear(timer_id: int) -> bool:
         """Cancel a timer; False if there is no such (pending) timer."""
+        if type(timer_id) is not int:
+            raise TypeError(f"timer_id must be an int, not {type(timer_id).__name__}")
         if _entries.pop(timer_id, None) is None:
             return False
         em = _trace.emitter

@@ -8,8 +8,6 @@ control-character cases and a flood of very long lines.
 
 from __future__ import annotations
 
-import pytest
-
 from ipccore.monitor.fake import FakeSource
 from tests.tui_helpers import ev, family, wait_for
 from tui.app import MonitorApp
@@ -29,10 +27,6 @@ def _segments_text(app: MonitorApp) -> list[str]:
     return texts
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tui/text.py clip() escapes only \\r \\n \\t; ESC, C1 CSI (\\x9b) and NUL reach the "
-    "terminal (Rich strips only BEL/BS/VT/FF/CR). Fix: escape every non-printable "
-    "character as the replay CLI's safe() does."))
 async def test_control_sequences_in_output_and_previews_stay_visible_text() -> None:
     events = [
         *family(4100, (4101,)),

@@ -37,7 +37,11 @@ def clip(text: object, limit: int = TEXT_MAX) -> str:
     s = text if isinstance(text, str) else str(text)
     if len(s) > limit:
         s = s[: limit - 1] + "…"
-    return s.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    if s.isprintable():
+        return s
+    # Every non-printable character (ESC, CSI, NUL, newlines...) becomes a visible
+    # Python escape, so a process can never move the cursor or restyle the terminal.
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
 
 
 def meaningful_name(name: object, role: str = "") -> bool:

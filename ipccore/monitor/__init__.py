@@ -78,6 +78,10 @@ def attach(path: str) -> None:
     if _trace.emitter is not None:
         detach()
     emitter = SocketEmitter(path)
+    if emitter.foreign_uid is not None:
+        raise PermissionError(
+            f"the event collector at {path!r} belongs to uid {emitter.foreign_uid}, not to "
+            f"us (uid {os.getuid()}): refusing to send it this program's events")
     if not emitter.enabled:
         raise ConnectionRefusedError(f"no event collector listens at {path!r}")
     _trace.emitter = emitter

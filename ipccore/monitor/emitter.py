@@ -15,6 +15,7 @@ import contextlib
 import os
 import select
 import socket
+import struct
 import time
 from json.encoder import encode_basestring_ascii as _esc
 from typing import Any
@@ -67,6 +68,8 @@ class SocketEmitter:
         self._congested = False
         self._sock: socket.socket | None = None
         self._pid = os.getpid()
+        self.foreign_uid: int | None = None
+        """Set when the listener belongs to another user: we refused to talk to it."""
         self.enabled = self._connect()
 
     def _connect(self) -> bool:
@@ -75,7 +78,14 @@ class SocketEmitter:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SNDBUF)
             sock.connect(self.path)
             sock.setblocking(False)
+            cred = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         except OSError:
+            return False
+        _pid, uid, _gid = struct.unpack("3i", cred)
+        if uid != os.getuid():
+            # Message previews must never go to a socket someone else listens on.
+            self.foreign_uid = uid
+            sock.close()
             return False
         self._sock = sock
         return True
