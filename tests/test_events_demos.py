@@ -96,6 +96,13 @@ async def test_sibling_reads_never_exceed_writes(tmp_path: Path) -> None:
         assert n <= written[pid]
     reaps = _kinds(events, "proc.reap")
     assert any(e.get("signal") == 9 for e in reaps)
+    # Child 2 writes through the master's end of child 1's pipe: the collector names
+    # child 2 (not the master) as the sender of every message child 1 read.
+    writes = [e for e in _kinds(events, "pipe.write") if e.get("nbytes")]
+    reads = [e for e in _kinds(events, "pipe.read") if e.get("nbytes")]
+    assert len(reads) == 5
+    assert {e.get("from") for e in reads} == {e.pid for e in writes}
+    assert all(e.get("from") != events[0].pid for e in reads)
 
 
 async def test_queue_pushes_equal_pops_plus_final_depth(tmp_path: Path) -> None:

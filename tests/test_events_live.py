@@ -122,6 +122,8 @@ async def test_commands_reach_a_real_program(tmp_path: Path) -> None:
     assert [e.get("preview") for e in child_read] == ["hi \\xff"]
     pops = [e for e in events if e.kind == "queue.pop"]
     assert [e.get("preview") for e in pops] == ["from the monitor"]
+    pushed = [e for e in events if e.kind == "queue.push" and e.get("via") == "monitor"]
+    assert [(e.get("key"), e.get("mtype"), e.get("nbytes")) for e in pushed] == [(key, 1, 16)]
     commands = [e for e in events if e.kind == "monitor.command"]
     assert sum(1 for e in commands if not e.get("ok")) == 7
     assert sum(1 for e in commands if e.get("ok")) == 2
@@ -139,6 +141,8 @@ async def test_signal_to_a_child_of_the_tree(tmp_path: Path) -> None:
         s = Stream(source)
         hello = await s.until(lambda e: e.kind == "proc.hello" and e.get("role") == "child")
         await source.send(SendSignal(hello.pid, signal.SIGKILL))
+        sent = await s.until(lambda e: e.kind == "signal.send" and e.get("via") == "monitor")
+        assert (sent.get("to"), sent.get("name")) == (hello.pid, "SIGKILL")
         reap = await s.until(lambda e: e.kind == "proc.reap")
         assert reap.get("child") == hello.pid
         assert reap.get("signal") == signal.SIGKILL

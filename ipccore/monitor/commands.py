@@ -91,6 +91,11 @@ def _signal(collector: Collector, cmd: SendSignal) -> None:
         os.kill(pid, int(cmd.signum))
     except ProcessLookupError:
         raise CommandRefused(f"pid {pid} has already exited") from None
+    collector.inject(
+        "signal.send",
+        {"to": pid, "signal": int(cmd.signum), "name": signal.Signals(cmd.signum).name,
+         "ok": True, "via": "monitor"},
+    )
 
 
 def _write(collector: Collector, cmd: WritePipe) -> None:
@@ -138,6 +143,13 @@ def _push(collector: Collector, cmd: PushQueue) -> None:
         raise CommandRefused(f"queue {cmd.key} is full") from None
     except (sysv_ipc.Error, ValueError, OSError) as exc:
         raise CommandRefused(f"cannot push to queue {cmd.key}: {exc}") from None
+    opened = collector.tree.queue_by_key(cmd.key)
+    collector.inject(
+        "queue.push",
+        {"key": cmd.key, "msqid": getattr(opened, "msqid", None), "mtype": cmd.mtype,
+         "nbytes": len(cmd.data), "via": "monitor",
+         "preview": cmd.data[:64].decode("utf-8", "backslashreplace")},
+    )
 
 
 def carry_out(collector: Collector, command: Command) -> None:

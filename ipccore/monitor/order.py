@@ -8,6 +8,10 @@ matching ``pipe.write`` (same receiver, size and preview) has not been released 
 held back until that write is out, for at most :attr:`Reorder.hold` (then it goes anyway, so
 an unmatched read — a merged STREAM read, a write from outside — never stalls the
 stream for longer).
+
+When a read is matched that way, its ``from`` is set to the pid that really wrote the
+message: a pipe end can be shared (in the ``sibling`` demo child 2 writes through the
+master's end of child 1's pipe), so the reader alone cannot know who wrote.
 """
 
 from __future__ import annotations
@@ -22,6 +26,11 @@ _Msg = tuple[int, int, str]
 _CYCLE_BREAK = 10
 """A read waits for a queued write at most this many holds (repeated identical
 messages could otherwise make two lanes wait for each other)."""
+
+
+_MAX_UNMATCHED = 256
+"""Writes remembered per distinct message while no read matches them (STREAM reads
+merge writes, so some never match)."""
 
 
 def _write_key(event: Event) -> _Msg | None:
@@ -50,6 +59,8 @@ class Reorder:
         self._waiting_writes: Counter[_Msg] = Counter()
         self._out_writes: Counter[_Msg] = Counter()
         self._out_reads: Counter[_Msg] = Counter()
+        self._writers: dict[_Msg, deque[int]] = {}
+        """Pids of released writes not yet matched by a read, per message (bounded)."""
         self._size = 0
 
     def __len__(self) -> int:
@@ -106,10 +117,9 @@ class Reorder:
                 best = held  # the final flush: lanes waiting for each other
             _key, event = best.popleft()
             self._size -= 1
-            self._account(event)
-            yield event
+            yield self._account(event)
 
-    def _account(self, event: Event) -> None:
+    def _account(self, event: Event) -> Event:
         if event.kind == "pipe.write":
             msg = _write_key(event)
             if msg is not None:
@@ -117,7 +127,17 @@ class Reorder:
                 if not self._waiting_writes[msg]:
                     del self._waiting_writes[msg]
                 self._out_writes[msg] += 1
+                self._writers.setdefault(msg, deque(maxlen=_MAX_UNMATCHED)).append(event.pid)
         elif event.kind == "pipe.read":
             msg = _read_key(event)
             if msg is not None:
                 self._out_reads[msg] += 1
+                writers = self._writers.get(msg)
+                if writers:
+                    writer = writers.popleft()
+                    if not writers:
+                        del self._writers[msg]
+                    if event.get("from") != writer:
+                        fields = {**event.fields, "from": writer}
+                        return Event(event.seq, event.ts, event.pid, event.kind, fields)
+        return event
