@@ -29,6 +29,7 @@ from ipccore.monitor.emitter import SocketEmitter, encode
 from ipccore.monitor.events import PREVIEW_MAX, Event, preview
 from ipccore.pipe import max_datagram
 from tui.state import MonitorState, apply
+from tui.text import clip
 
 TEXT_BOUND = 200
 """Longest log text the UI may build from one body (its own limit is 160 + prefix)."""
@@ -74,8 +75,9 @@ def _check_preview(data: bytes) -> None:
     state = apply(MonitorState(), Event(1, 1.0, 1234, event.kind, event.fields))
     text = state.log[-1].text
     assert "\n" not in text
+    assert text.isprintable(), "control characters must be shown escaped"
     assert len(text) <= TEXT_BOUND
-    assert event.get("preview")[:20].replace("\n", "\\n") in text
+    assert clip(event.get("preview")[:20]) in text
 
 
 @pytest.mark.parametrize("name", list(BODIES))

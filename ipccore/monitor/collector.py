@@ -17,7 +17,6 @@ import os
 import shutil
 import socket
 import struct
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import IO, Any
 
 from ipccore.monitor.events import Event, EventDecodeError, check_fields
 from ipccore.monitor.order import Reorder
+from ipccore.monitor.privdir import make_private_dir, reclaim_stale_dirs
 from ipccore.monitor.sampler import ProcSampler, QueueSampler
 from ipccore.monitor.tree import Tree
 
@@ -64,8 +64,8 @@ class Collector:
     ) -> None:
         self._own_dir: Path | None = None
         if path is None:
-            self._own_dir = Path(tempfile.mkdtemp(prefix="ipcscope-"))
-            self._own_dir.chmod(0o700)
+            reclaim_stale_dirs()
+            self._own_dir = make_private_dir()
             self.path = self._own_dir / "events.sock"
         else:
             self.path = Path(path)
