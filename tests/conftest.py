@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 
@@ -55,3 +56,33 @@ def no_leaks() -> Iterator[None]:
         problems.append(f"SysV queues left behind: {sorted(new_queues)}")
     if problems:
         pytest.fail("; ".join(problems))
+
+
+def _our_temp_entries() -> set[str]:
+    """Files and directories our code makes in the temp dir (collectors' private dirs).
+
+    The queue registry ``ipccore-<uid>`` is meant to outlive runs (it is how a SIGKILLed
+    master's queues are reclaimed by the next start), so it does not count.
+    """
+    root = tempfile.gettempdir()
+    registry = f"ipccore-{os.getuid()}"
+    return {
+        name for name in os.listdir(root)
+        if name.startswith(("ipcscope-", "ipccore-")) and name != registry
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_as_found() -> Iterator[None]:
+    """The whole suite leaves the machine as it found it: no queue, no temp entry of ours.
+
+    (Per-test children are checked by :func:`no_leaks`.)
+    """
+    queues, temp = sysv_queue_ids(), _our_temp_entries()
+    yield
+    new_queues = sysv_queue_ids() - queues
+    new_temp = _our_temp_entries() - temp
+    if new_queues and not os.environ.get("CI"):
+        new_queues = set()  # shared development machine: see no_leaks
+    assert not new_queues, f"the suite left SysV queues: {sorted(new_queues)}"
+    assert not new_temp, f"the suite left files in {tempfile.gettempdir()}: {sorted(new_temp)}"
