@@ -17,13 +17,18 @@ from ipccore.monitor.emitter import SocketEmitter
 from ipccore.monitor.events import Event
 
 
-def fork_writer(path: str, body: Callable[[SocketEmitter], None], *, close: bool = True) -> int:
-    """Fork a child that connects to ``path``, runs ``body`` and exits 0 (1 on error)."""
+def fork_writer(
+    path: str, body: Callable[[SocketEmitter], None], *, close: bool = True, ring: bool = True
+) -> int:
+    """Fork a child that connects to ``path``, runs ``body`` and exits 0 (1 on error).
+
+    ``ring=False`` keeps every event on the socket (the transport without the ring).
+    """
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            emitter = SocketEmitter(path)
+            emitter = SocketEmitter(path, ring=ring)
             _trace.emitter = emitter
             body(emitter)
             if close:

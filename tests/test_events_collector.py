@@ -67,7 +67,8 @@ async def test_sigkill_right_after_the_call_loses_nothing(collectors) -> None:
 
 
 async def test_slow_reader_never_blocks_and_drops_are_counted(collectors) -> None:
-    """A listener that does not read: the writer keeps going; drops come back as a count."""
+    """Socket transport: a listener that does not read: the writer keeps going; drops
+    come back as a count."""
     d = await collectors()  # only for its private directory
     path = str(d.path.parent / "slow.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -85,7 +86,7 @@ async def test_slow_reader_never_blocks_and_drops_are_counted(collectors) -> Non
         os.read(go_r, 1)  # wait until the reader drained the socket
         em.emit("timer.fire", {"timer": 1})
 
-    pid = fork_writer(path, body)
+    pid = fork_writer(path, body, ring=False)
     conn, _ = listener.accept()
     report = b""
     while not report.endswith(b"\n"):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
+import pytest
 
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.privdir import PREFIX, make_private_dir, reclaim_stale_dirs
@@ -54,7 +57,20 @@ def _dirs_of(pid: int) -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"{PREFIX}{pid}-*"))
 
 
-def test_sigkilled_recorder_dir_is_reclaimed_by_the_next_start(tmp_path: Path) -> None:
+@pytest.fixture
+def own_tmp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temp root of our own: another engineer's concurrent collector reclaims dead
+    directories in the shared /tmp, which would race this test (short, for AF_UNIX)."""
+    root = Path(tempfile.mkdtemp(prefix="ipt"))
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    monkeypatch.setenv("TMPDIR", str(root))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_sigkilled_recorder_dir_is_reclaimed_by_the_next_start(
+    tmp_path: Path, own_tmp: Path
+) -> None:
     rec = subprocess.Popen(
         [sys.executable, "-m", "ipccore", "record", "sibling", "--speed", "1",
          "-o", str(tmp_path / "r.ndjson")],

@@ -127,7 +127,7 @@ def test_monitor_dies_or_hangs_mid_run_the_program_carries_on(
     with popen(program_argv("collector_proc.py", str(sock)), env) as mon:
         read_json_line(mon)
         prog_env = {**env, "IPCCORE_MONITOR": str(sock)}
-        with popen(program_argv("busy_pair.py", str(key), "200", "3000"), prog_env,
+        with popen(program_argv("busy_pair.py", str(key), "200", "12000"), prog_env,
                    stdin=subprocess.PIPE) as prog:
             read_json_line(prog)
             os.kill(mon.pid, getattr(signal, fault))
@@ -136,10 +136,11 @@ def test_monitor_dies_or_hangs_mid_run_the_program_carries_on(
             prog.stdin.flush()
             done = read_json_line(prog, timeout=60)
             assert prog.wait(timeout=30) == 0
-        assert done["ok"] == 3200
+        assert done["ok"] == 12200
         assert done["secs"] < 30
         if fault == "SIGSTOP":
-            assert done["dropped"] > 0, "the flood never filled the stalled monitor's socket"
+            # 48,000 events from the master alone: more than its 2 MiB ring holds.
+            assert done["dropped"] > 0, "the flood never filled the stalled monitor's ring"
             assert mon.poll() is None
             os.kill(mon.pid, signal.SIGCONT)
     with contextlib.suppress(sysv_ipc.ExistentialError):

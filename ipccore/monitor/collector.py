@@ -25,6 +25,7 @@ from typing import IO, Any
 from ipccore.monitor.events import Event, EventDecodeError, check_fields
 from ipccore.monitor.order import Reorder
 from ipccore.monitor.privdir import make_private_dir, reclaim_stale_dirs
+from ipccore.monitor.ring import RingError, RingReader
 from ipccore.monitor.sampler import ProcSampler, QueueSampler
 from ipccore.monitor.tree import Tree
 
@@ -90,6 +91,9 @@ class Collector:
         self._seq = 0
         self._out: asyncio.Queue[Event | None] = asyncio.Queue()
         self._conns: dict[int, int] = {}
+        self._rings: dict[int, RingReader] = {}
+        """Per connection: the shared-memory ring its process writes its events to."""
+        self._lane_key: dict[int, float] = {}
         self._writers: dict[int, asyncio.StreamWriter] = {}
         self._vanished: dict[int, float] = {}
         self._sampled: set[int] = set()
@@ -136,7 +140,7 @@ class Collector:
         self.attached.add(pid)
         self._writers[conn] = writer
         self.tree.add_pid(pid)
-        last_key = 0.0
+        self._lane_key[conn] = 0.0
         buf = b""
         skipping = False
         try:
@@ -151,7 +155,7 @@ class Collector:
                     if skipping:
                         skipping = False
                         continue
-                    last_key = self._take(line, pid, conn, last_key)
+                    self._take(line, pid, conn)
                 if len(buf) > MAX_LINE:
                     if not skipping:
                         self._reject("line too long")
@@ -161,33 +165,76 @@ class Collector:
         finally:
             if buf and not skipping:
                 self._reject("peer closed mid-line")
-            del self._conns[conn]
-            self._done_lanes.append(conn)
-            self._writers.pop(conn, None)
-            writer.close()
-            self._maybe_end()
+            self._disconnected(conn, writer)
+
+    def _disconnected(self, conn: int, writer: asyncio.StreamWriter) -> None:
+        self._close_ring(conn)
+        self._lane_key.pop(conn, None)
+        del self._conns[conn]
+        self._done_lanes.append(conn)
+        self._writers.pop(conn, None)
+        writer.close()
+        self._maybe_end()
 
     def connected_pids(self) -> set[int]:
         """Pids with an open connection: certainly alive and certainly ours."""
         return set(self._conns.values())
 
-    def _take(self, line: bytes, peer: int, conn: int, last_key: float) -> float:
+    def _take(self, line: bytes, peer: int, conn: int) -> None:
         if len(line) > MAX_LINE:
             self._reject("line too long")
-            return last_key
+            return
         try:
             event = Event.from_json(line)
             check_fields(event.kind, event.fields, peer=True)
         except (EventDecodeError, ValueError, RecursionError, UnicodeDecodeError) as exc:
             reason = str(exc).split(":")[0] if not isinstance(exc, EventDecodeError) else str(exc)
             self._reject(reason[:80])
-            return last_key
+            return
+        if event.kind == "monitor.ring":
+            self._open_ring(conn, str(event.get("name")))
+            return
         if event.pid != peer or event.seq:
             event = Event(0, event.ts, peer, event.kind, event.fields)
+        self._push(conn, event)
+
+    def _push(self, conn: int, event: Event) -> None:
+        """Into the connection's lane, keeping the lane's keys non-decreasing."""
         self.tree.learn(event)
-        key = max(min(event.ts, time.time()), last_key)
+        key = max(min(event.ts, time.time()), self._lane_key.get(conn, 0.0))
+        self._lane_key[conn] = key
         self._order.push(conn, key, event)
-        return key
+
+    # -- rings --------------------------------------------------------------------------
+
+    def _open_ring(self, conn: int, name: str) -> None:
+        if conn in self._rings:
+            self._reject("a second ring")
+            return
+        try:
+            self._rings[conn] = RingReader(self.path.parent, name, self.uid)
+        except (RingError, OSError):
+            self._reject("bad ring")
+
+    def _drain(self, conn: int) -> None:
+        """Move what a process wrote into its ring since the last drain into its lane."""
+        reader, peer = self._rings.get(conn), self._conns.get(conn)
+        if reader is None or peer is None:
+            return
+        before = reader.corrupt
+        for item in reader.drain(peer):
+            if isinstance(item, bytes):
+                self._take(item, peer, conn)
+            else:
+                self._push(conn, item)
+        for _ in range(reader.corrupt - before):
+            self._reject("corrupt ring record")
+
+    def _close_ring(self, conn: int) -> None:
+        """The writer is gone (EOF): take its last records, then remove the file."""
+        if conn in self._rings:
+            self._drain(conn)
+            self._rings.pop(conn).close()
 
     def _reject(self, reason: str) -> None:
         self.invalid += 1
@@ -227,6 +274,8 @@ class Collector:
     async def _pump(self) -> None:
         while not self._closed:
             await asyncio.sleep(0.01)
+            for conn in list(self._rings):
+                self._drain(conn)
             self._release(time.time() - self.reorder_s)
 
     # -- samples ------------------------------------------------------------------------
@@ -328,6 +377,8 @@ class Collector:
         if self._barrier is not None:
             self._barrier.close()
             self._barrier = None
+        for conn in list(self._rings):
+            self._close_ring(conn)
         for writer in list(self._writers.values()):
             writer.close()
         if self._server is not None:

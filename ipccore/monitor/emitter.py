@@ -1,12 +1,16 @@
-"""The in-process side of the event stream: one Unix stream connection per process.
+"""The in-process side of the event stream: a connection and a ring per process.
 
-Why a stream and not datagrams: ``net.unix.max_dgram_qlen`` is 10 here, so datagram
-sockets drop under any burst. Why a syscall per event: an event must be in the kernel
-before the operation returns, so a SIGKILL right after the call loses nothing (the
-collector still reads the dead peer's buffered bytes). Sends are non-blocking; when the
-socket is full the unsent tail of *one* line is kept (lines are never split or
-interleaved) and whole later events are dropped and counted, the count being sent as
-``monitor.dropped`` as soon as there is room. A vanished collector disables the emitter.
+The Unix stream connection says who we are (the collector reads our pid from
+SO_PEERCRED), announces our shared-memory ring (``ring.py``) and, by its end of file,
+that we are gone. The events go into the ring: no system call and no reader wake-up per
+event, and a record is in shared memory before the operation returns, so a SIGKILL right
+after the call loses nothing. A full ring drops whole events and counts them
+(``monitor.dropped``); a vanished collector disables the emitter.
+
+Without a ring the lines go over the socket itself. Why a stream and not datagrams:
+``net.unix.max_dgram_qlen`` is 10 here, so datagram sockets drop under any burst. Sends
+are non-blocking; when the socket is full the unsent tail of *one* line is kept (lines
+are never split or interleaved) and whole later events are dropped and counted.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import socket
 import struct
 import time
 from json.encoder import encode_basestring_ascii as _esc
+from pathlib import Path
 from typing import Any
 
 from ipccore.monitor.events import PREVIEW_MAX, json_value
+from ipccore.monitor.ring import HOT, RingWriter
 
 CLOSE_FLUSH_S = 0.5
 """How long ``close()`` may block to hand the last bytes to the kernel."""
@@ -34,6 +40,10 @@ dropping; the 2 MiB send buffer already absorbs bursts of about 2000 events."""
 SNDBUF = 1 << 20
 """Asked-for send buffer (the kernel doubles it, capped by ``net.core.wmem_max``): a
 small event costs about 1 KiB of it, so the default 208 KiB held only ~200 events."""
+
+ALIVE_EVERY = 1024
+"""In ring mode, look at the socket for the collector's end of file every this many
+events: one cheap syscall per thousand events."""
 
 _KEYS: dict[str, str] = {}
 
@@ -59,8 +69,12 @@ def encode(pid: int, kind: str, fields: dict[str, Any], data: bytes | None) -> b
 class SocketEmitter:
     """Implements ``ipccore._trace.Emitter`` over a non-blocking Unix stream socket."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, ring: bool = True) -> None:
         self.path = path
+        self.use_ring = ring
+        """Send events through a shared-memory ring (the socket then only says hello)."""
+        self._ring: RingWriter | None = None
+        self._since_check = 0
         self.dropped = 0
         """Events dropped since the last ``monitor.dropped`` report."""
         self.dropped_total = 0
@@ -88,10 +102,28 @@ class SocketEmitter:
             sock.close()
             return False
         self._sock = sock
+        if self.use_ring:
+            self._open_ring()
         return True
+
+    def _open_ring(self) -> None:
+        """Map a ring next to the socket and announce it; on any failure stay on the socket."""
+        try:
+            ring = RingWriter(Path(self.path).parent)
+        except OSError:
+            return
+        line = encode(self._pid, "monitor.ring", {"name": ring.name}, None)
+        if self._try(line) != len(line):
+            ring.close()
+            return
+        self._ring = ring
 
     def reconnect_after_fork(self) -> None:
         """In a fresh child: drop the parent's connection and state, open our own."""
+        if self._ring is not None:
+            with contextlib.suppress(Exception):
+                self._ring.close()  # our copy of the parent's mapping; its file is its own
+            self._ring = None
         if self._sock is not None:
             with contextlib.suppress(OSError):
                 self._sock.close()
@@ -106,6 +138,10 @@ class SocketEmitter:
     def _disable(self) -> None:
         self.enabled = False
         self._pending = b""
+        if self._ring is not None:
+            with contextlib.suppress(Exception):
+                self._ring.close()
+            self._ring = None
         if self._sock is not None:
             with contextlib.suppress(OSError):
                 self._sock.close()
@@ -160,6 +196,10 @@ class SocketEmitter:
     def emit(self, kind: str, fields: dict[str, Any], data: bytes | None = None) -> None:
         if not self.enabled:
             return
+        ring = self._ring
+        if ring is not None:
+            self._emit_ring(ring, kind, fields, data)
+            return
         if (self._pending or self.dropped) and not self._catch_up():
             if self.enabled:
                 self.dropped += 1
@@ -178,6 +218,48 @@ class SocketEmitter:
                 self.dropped_total += 1
         elif sent < len(line):
             self._pending = line[sent:]
+
+    def _emit_ring(self, ring: RingWriter, kind: str, fields: dict[str, Any],
+                   data: bytes | None) -> None:
+        try:
+            if self.dropped:
+                line = encode(self._pid, "monitor.dropped", {"count": self.dropped}, None)
+                if not ring.put_line(line[:-1]):
+                    self.dropped += 1
+                    self.dropped_total += 1
+                    return
+                self.dropped = 0
+            code = HOT.get(kind)
+            if code is not None:
+                try:
+                    ok = ring.put_hot(code, fields, data)
+                except (KeyError, TypeError, struct.error, OverflowError):
+                    ok = ring.put_line(encode(self._pid, kind, fields, data)[:-1])
+            else:
+                ok = ring.put_line(encode(self._pid, kind, fields, data)[:-1])
+        except Exception:  # a monitor must never break the program
+            ok = False
+        self._since_check += 1
+        if self._since_check >= ALIVE_EVERY:
+            self._since_check = 0
+            self._check_alive()
+        if not ok and self.enabled:
+            self.dropped += 1
+            self.dropped_total += 1
+
+    def _check_alive(self) -> None:
+        """Ring mode sends nothing, so ask the socket now and then whether the collector
+        is still there (end of file or reset: disable, as a failed send would)."""
+        sock = self._sock
+        if sock is None:
+            return
+        try:
+            if sock.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) == b"":
+                self._disable()
+        except BlockingIOError:
+            pass
+        except OSError:
+            self._disable()
 
     def close(self) -> None:
         """Flush within :data:`CLOSE_FLUSH_S`, then close; never raises."""

@@ -171,6 +171,7 @@ PEER_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
     "io.stderr": {"line": _STR},
     "error": {"op": _STR, "error": _STR, "message": _STR},
     "monitor.dropped": {"count": _INT},
+    "monitor.ring": {"name": _STR},
 }
 """Kinds a monitored process may send, with the JSON types of their known fields."""
 
