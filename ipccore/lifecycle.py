@@ -25,6 +25,7 @@ from ipccore import timer as _timer
 if TYPE_CHECKING:
     from ipccore.process import Process
 
+_BLOCKABLE = frozenset(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
 _PR_SET_NAME = 15
 _PR_SET_PDEATHSIG = 1
 _libc: Any = ctypes.CDLL(None, use_errno=True)
@@ -54,13 +55,21 @@ def spawn(proc: Process) -> int:
     """Fork; in the parent return the child pid, in the child run ``proc`` and ``_exit``."""
     parent = os.getpid()
     flush_stdio()
-    pid = os.fork()
+    # Signals stay blocked across fork until the child has reset the parent's Python
+    # handlers: a SIGTERM sent right after start() would otherwise be caught by the
+    # inherited C-level handler and then dropped once the Python handler is reset.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKABLE)
+    try:
+        pid = os.fork()
+    finally:
+        if os.getpid() == parent:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     if pid != 0:
         return pid
     code = 255
     try:
         _die_with_parent(parent)
-        code = _run_child(proc, parent)
+        code = _run_child(proc, parent, mask)
     finally:
         flush_stdio()
         em = _trace.emitter
@@ -95,10 +104,11 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _run_child(proc: Process, parent: int) -> int:
+def _run_child(proc: Process, parent: int, mask: set[int | signal.Signals]) -> int:
     """The whole life of the child: set up, run the callback, drain timers, exit code."""
     _signals.reset_in_child()
     _timer.reset_in_child()
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # now pending ones act by default
     proc._become_child(parent)
     if proc.redirect_stdin_stdout and proc.pipe is not None:
         _redirect_stdio(proc.pipe)

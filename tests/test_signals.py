@@ -200,3 +200,18 @@ def test_seed_e_signal_scenario_reaps_all_and_event_wait_returns() -> None:
     by_id = {workers[r.pid].id: r for r in reaped}
     assert by_id[first_id + 1].signal == signal.SIGKILL  # the 20-s sleeper was killed
     assert elapsed < 10
+
+
+def test_a_signal_right_after_start_is_never_lost() -> None:
+    """The parent has a Python SIGTERM handler; a SIGTERM sent the instant start()
+    returns must still end the child (it once hit the child between fork and the reset
+    of the inherited handler, and was swallowed: the child then blocked forever)."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        for _ in range(100):
+            p = Process(lambda w: w.read())
+            pid = p.start()
+            os.kill(pid, signal.SIGTERM)
+            assert Process.wait() == WaitResult(pid, 0, signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
