@@ -12,6 +12,10 @@ stream for longer).
 When a read is matched that way, its ``from`` is set to the pid that really wrote the
 message: a pipe end can be shared (in the ``sibling`` demo child 2 writes through the
 master's end of child 1's pipe), so the reader alone cannot know who wrote.
+
+Times are each process's own, stamped after its system call returned: a writer that
+gets the CPU back after its reader may stamp a little later than the read. The order
+(``seq``) is causal; ``ts`` is monotonic per process, not across processes.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class Reorder:
         self._waiting_writes: Counter[_Msg] = Counter()
         self._out_writes: Counter[_Msg] = Counter()
         self._out_reads: Counter[_Msg] = Counter()
-        self._writers: dict[_Msg, deque[int]] = {}
+        self._writers: dict[_Msg, deque[tuple[int, float]]] = {}
         """Pids of released writes not yet matched by a read, per message (bounded)."""
         self._size = 0
 
@@ -127,14 +131,15 @@ class Reorder:
                 if not self._waiting_writes[msg]:
                     del self._waiting_writes[msg]
                 self._out_writes[msg] += 1
-                self._writers.setdefault(msg, deque(maxlen=_MAX_UNMATCHED)).append(event.pid)
+                self._writers.setdefault(msg, deque(maxlen=_MAX_UNMATCHED)).append(
+                    (event.pid, event.ts))
         elif event.kind == "pipe.read":
             msg = _read_key(event)
             if msg is not None:
                 self._out_reads[msg] += 1
                 writers = self._writers.get(msg)
                 if writers:
-                    writer = writers.popleft()
+                    writer, _written = writers.popleft()
                     if not writers:
                         del self._writers[msg]
                     if event.get("from") != writer:
