@@ -1,8 +1,9 @@
 """``export_socket()``: the pipe as an asyncio socket (Swoole's ``exportSocket()``).
 
-It wraps a ``dup()`` of the pipe fd in non-blocking mode and uses the loop's
-``sock_sendall``/``sock_recv_into`` directly: no transport/protocol/stream layers, which
-is what makes it faster than asyncio streams. It is not tied to a loop, so the same
+It wraps a ``dup()`` of the pipe fd in non-blocking mode: ``send`` tries the socket
+first and falls back to ``loop.sock_sendall``; ``recv`` keeps the fd registered with the
+loop and receives from the readiness callback, like a transport, but straight into one
+reusable buffer and without the stream layers. It is not tied to a loop, so the same
 object works under successive ``ipccore.run()`` calls.
 """
 
@@ -33,7 +34,9 @@ class ExportedSocket:
         self._peer = peer
         self._buf = mmap.mmap(-1, sndbuf_cap())
         self._reader_loop: asyncio.AbstractEventLoop | None = None
-        self._waiter: asyncio.Future[None] | None = None
+        self._pending: tuple[asyncio.Future[int], mmap.mmap | memoryview, int | None] | None
+        self._pending = None
+        self._kept: bytes | None = None
 
     def _need(self, op: str) -> socket.socket:
         if self._sock is None:
@@ -86,57 +89,94 @@ class ExportedSocket:
         sock = self._need("recv")
         loop = asyncio.get_running_loop()
         buf = self._buf
-        target = buf if size is None else memoryview(buf)[: min(size, len(buf))]
-        watching = self._reader_loop is loop
-        while True:
-            if watching:
-                await self._readable(loop)
-            try:
-                if size is not None and self._dgram:
-                    self._check_size(sock, size)
-                n = sock.recv_into(target)
-                break
-            except BlockingIOError:
-                watching = True
-            except ConnectionResetError:
-                n = 0
-                break
-        data = buf[:n]
+        if self._kept is not None:
+            data = self._take_kept(size)
+            n = len(data)
+        else:
+            target = buf if size is None else memoryview(buf)[: min(size, len(buf))]
+            if self._reader_loop is loop:
+                n = await self._wait_recv(loop, target, size)
+            else:
+                try:
+                    n = self._recv_now(sock, target, size)
+                except BlockingIOError:
+                    n = await self._wait_recv(loop, target, size)
+            data = buf[:n]
         em = _trace.emitter
         if em is not None:
             em.emit("pipe.read", {"fd": self.fd, "from": self._peer(), "nbytes": n,
                                   "via": "socket"}, data)
         return data
 
-    def _check_size(self, sock: socket.socket, size: int) -> None:
-        real = sock.recv_into(self._buf, size, _PEEK_TRUNC)
-        if real > size:
-            raise _fail("recv", MessageTruncated(
-                f"the next message is {real} bytes, more than recv({size}) asked "
-                "for; it is still queued: call recv() with no size", size=real))
+    def _take_kept(self, size: int | None) -> bytes:
+        data = self._kept
+        assert data is not None
+        if size is not None and len(data) > size:
+            if self._dgram:
+                raise _fail("recv", MessageTruncated(
+                    f"the next message is {len(data)} bytes, more than recv({size}) asked "
+                    "for; it is still queued: call recv() with no size", size=len(data)))
+            data, self._kept = data[:size], data[size:]
+            return data
+        self._kept = None
+        return data
 
-    async def _readable(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Wait until the fd is readable, leaving it registered for the next recv().
+    def _recv_now(self, sock: socket.socket, target: mmap.mmap | memoryview,
+                  size: int | None) -> int:
+        """One non-blocking receive into ``target``; raises BlockingIOError if empty."""
+        if size is not None and self._dgram:
+            real = sock.recv_into(self._buf, size, _PEEK_TRUNC)
+            if real > size:
+                raise _fail("recv", MessageTruncated(
+                    f"the next message is {real} bytes, more than recv({size}) asked "
+                    "for; it is still queued: call recv() with no size", size=real))
+        try:
+            return sock.recv_into(target)
+        except ConnectionResetError:
+            return 0
 
-        Staying registered between calls saves two epoll_ctl calls per message (what
-        ``loop.sock_recv`` pays); ``_on_readable`` unregisters when nobody is waiting.
+    async def _wait_recv(self, loop: asyncio.AbstractEventLoop,
+                         target: mmap.mmap | memoryview, size: int | None) -> int:
+        """Receive from the loop's readiness callback, like a transport does.
+
+        The fd stays registered between calls (``loop.sock_recv_into`` pays two
+        epoll_ctl per message) and the callback itself receives, so a stale readiness
+        event costs nothing instead of waking this task for an EAGAIN. Bytes received
+        for a task that was cancelled meanwhile are kept for the next ``recv()``.
         """
+        if self._pending is not None:
+            raise RuntimeError("recv() called while another task is already waiting in recv()")
         if self._reader_loop is not loop:
+            self._unwatch()
             loop.add_reader(self.fd, self._on_readable)
             self._reader_loop = loop
-        fut: asyncio.Future[None] = loop.create_future()
-        self._waiter = fut
+        fut: asyncio.Future[int] = loop.create_future()
+        self._pending = (fut, target, size)
         try:
-            await fut
+            return await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                self._kept = self._buf[: fut.result()]
+            raise
         finally:
-            self._waiter = None
+            self._pending = None
 
     def _on_readable(self) -> None:
-        waiter = self._waiter
-        if waiter is None:
+        pending, sock = self._pending, self._sock
+        if pending is None or sock is None:
             self._unwatch()
-        elif not waiter.done():
-            waiter.set_result(None)
+            return
+        fut, target, size = pending
+        if fut.done():
+            return
+        try:
+            n = self._recv_now(sock, target, size)
+        except BlockingIOError:
+            return
+        except Exception as exc:  # handed to the task awaiting recv()
+            fut.set_exception(exc)
+            return
+        fut.set_result(n)
 
     def _unwatch(self) -> None:
         loop, self._reader_loop = self._reader_loop, None

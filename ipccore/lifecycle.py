@@ -25,7 +25,12 @@ from ipccore import timer as _timer
 if TYPE_CHECKING:
     from ipccore.process import Process
 
-_BLOCKABLE = frozenset(signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
+_BLOCKABLE = frozenset(int(s) for s in signal.valid_signals()) - {
+    signal.SIGKILL.value, signal.SIGSTOP.value}
+_SIGKILL = signal.SIGKILL.value
+_sigmask = _signals.csignal.pthread_sigmask
+"""Plain ints in and out: ``signal.pthread_sigmask`` made an enum of each of the 62
+blocked signals on every unblock, in the parent and again in the child."""
 _PR_SET_NAME = 15
 _PR_SET_PDEATHSIG = 1
 _libc: Any = ctypes.CDLL(None, use_errno=True)
@@ -44,32 +49,39 @@ def set_comm(title: str) -> None:
 
 
 def flush_stdio() -> None:
-    """Flush Python's stdout/stderr, ignoring streams that are closed or broken."""
+    """Flush Python's stdout/stderr, ignoring streams that are closed or broken.
+
+    Plain ``try`` rather than ``contextlib.suppress``: this runs in every child, where
+    each object touched is a copy-on-write page fault.
+    """
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
-            with contextlib.suppress(Exception):
+            try:  # noqa: SIM105 -- suppress() allocates, in every child
                 stream.flush()
+            except Exception:
+                pass
 
 
 def spawn(proc: Process) -> int:
     """Fork; in the parent return the child pid, in the child run ``proc`` and ``_exit``."""
     parent = os.getpid()
     flush_stdio()
+    handled = _signals.python_handled()
     # Signals stay blocked across fork until the child has reset the parent's Python
     # handlers: a SIGTERM sent right after start() would otherwise be caught by the
     # inherited C-level handler and then dropped once the Python handler is reset.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKABLE)
+    mask = _sigmask(signal.SIG_BLOCK, _BLOCKABLE)
     try:
         pid = os.fork()
     finally:
         if os.getpid() == parent:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            _sigmask(signal.SIG_SETMASK, mask)
     if pid != 0:
         return pid
     code = 255
     try:
         _die_with_parent(parent)
-        code = _run_child(proc, parent, mask)
+        code = _run_child(proc, parent, mask, handled)
     finally:
         flush_stdio()
         em = _trace.emitter
@@ -80,10 +92,10 @@ def spawn(proc: Process) -> int:
 
 
 def _die_with_parent(parent: int) -> None:
-    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         # The parent died between fork() and prctl(): the kernel will not tell us.
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), _SIGKILL)
 
 
 def _redirect_stdio(fd: int) -> None:
@@ -104,11 +116,11 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _run_child(proc: Process, parent: int, mask: set[int | signal.Signals]) -> int:
+def _run_child(proc: Process, parent: int, mask: set[int], handled: tuple[int, ...]) -> int:
     """The whole life of the child: set up, run the callback, drain timers, exit code."""
-    _signals.reset_in_child()
+    _signals.reset_in_child(handled)
     _timer.reset_in_child()
-    signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # now pending ones act by default
+    _sigmask(signal.SIG_SETMASK, mask)  # now pending ones act by default
     proc._become_child(parent)
     if proc.redirect_stdin_stdout and proc.pipe is not None:
         _redirect_stdio(proc.pipe)

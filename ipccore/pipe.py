@@ -17,7 +17,7 @@ import mmap
 import socket
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from ipccore import _trace
 from ipccore.errors import IPCError, MessageTooLarge, MessageTruncated, NoPipe, ProcessGone
@@ -33,7 +33,9 @@ _PEEK_TRUNC = socket.MSG_PEEK | socket.MSG_TRUNC
 _GONE = frozenset({errno.EPIPE, errno.ECONNREFUSED, errno.ECONNRESET, errno.ENOTCONN})
 _TOO_LARGE = frozenset({errno.EMSGSIZE, errno.ENOBUFS})
 _max_datagram: int | None = None
-_unstarted: weakref.WeakSet[PipeMixin] = weakref.WeakSet()
+_unstarted: set[weakref.ref[PipeMixin]] = set()
+"""Not-yet-started pipes, as plain weak references: set operations in C, because a new
+child walks this and every Python-level object it touches is a copy-on-write fault."""
 
 
 _sndbuf_cap: int | None = None
@@ -108,11 +110,23 @@ def close_foreign_worker_ends(own: PipeMixin) -> None:
     Otherwise this child would keep them open and their future children would never see
     end-of-file from a master that exited.
     """
-    for proc in list(_unstarted):
-        if proc is not own and proc._other is not None:
+    for ref in list(_unstarted):
+        proc = ref()
+        if proc is not None and proc is not own and proc._other is not None:
             proc._other.close()
             proc._other = None
             proc._orphaned = True
+    _unstarted.clear()
+
+
+def _private_buffer(size: int) -> mmap.mmap:
+    """A lazily mapped receive buffer, private to each process after fork.
+
+    MAP_PRIVATE (not mmap's default MAP_SHARED): a child reading into the inherited
+    buffer gets its own copy of each page it touches, so it can keep the parent's map
+    instead of mapping a new one in every child.
+    """
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
 
 
 def _fail(op: str, exc: IPCError) -> IPCError:
@@ -149,6 +163,10 @@ def _coerce(data: object) -> bytes:
     return out
 
 
+STREAM_READ_MAX = 65536
+"""Most bytes one ``read()`` returns on a STREAM pipe (Swoole: 8192)."""
+
+
 class PipeMixin:
     """The pipe half of :class:`ipccore.Process`: ``write``, ``read``, ``export_socket``."""
 
@@ -161,8 +179,11 @@ class PipeMixin:
     _rbuf: mmap.mmap
     _exported: ExportedSocket | None
     _orphaned: bool
+    _ref: weakref.ref[PipeMixin]
     _send: Callable[[bytes], int | None]
+    _stream: bool
     _recv_into: Callable[[mmap.mmap], int]
+    _recv_bytes: Callable[[int], bytes]
 
     def _init_pipe(self, pipe_type: int) -> None:
         self.pipe_type = pipe_type
@@ -175,24 +196,31 @@ class PipeMixin:
         else:
             self._sock, self._other = make_pair(pipe_type)
             self.pipe = self._sock.fileno()
-            _unstarted.add(self)
+        self._ref = weakref.ref(self, _unstarted.discard)
+        if pipe_type != 0:
+            _unstarted.add(self._ref)
+        # Any message that got through is smaller than the sender's largest SO_SNDBUF; the
+        # map is lazy, so only the pages a message really uses are ever touched.
+        self._rbuf = _private_buffer(mmap.PAGESIZE if pipe_type == 0 else sndbuf_cap())
         self._bind()
 
     def _bind(self) -> None:
         """Bind the hot-path callables once, so write()/read() test nothing per call."""
         sock = self._sock
         if sock is None:
-            self._send = self._recv_into = self._no_pipe
-            self._rbuf = mmap.mmap(-1, mmap.PAGESIZE)
+            self._send = self._recv_into = self._recv_bytes = self._no_pipe
+            self._stream = False
             return
         # sendall() returns None, hence the ``or len(data)`` in write().
         self._send = sock.send if self.pipe_type == 2 else sock.sendall
+        # DGRAM: the whole message, however big, through the big buffer. STREAM has no
+        # message to cut: a plain recv() of at most 64 KiB, one copy, and no walk over
+        # fresh pages of the big buffer.
+        self._stream = self.pipe_type == 1
         self._recv_into = sock.recv_into
-        # Any message that got through is smaller than the sender's largest SO_SNDBUF; the
-        # map is lazy, so only the pages a message really uses are ever touched.
-        self._rbuf = mmap.mmap(-1, sndbuf_cap())
+        self._recv_bytes = sock.recv
 
-    def _no_pipe(self, *_args: object) -> int:
+    def _no_pipe(self, *_args: object) -> NoReturn:
         if self.pipe_type == 0:
             raise _fail("pipe", NoPipe(
                 "this Process was created with pipe_type=0 and has no pipe; "
@@ -201,7 +229,7 @@ class PipeMixin:
 
     def _pipe_started(self, child_pid: int) -> None:
         """In the master after fork: keep only the master end."""
-        _unstarted.discard(self)
+        _unstarted.discard(self._ref)
         self._peer = child_pid
         if self._other is not None:
             self._other.close()
@@ -209,8 +237,10 @@ class PipeMixin:
 
     def _pipe_in_child(self, parent_pid: int) -> None:
         """In the child after fork: keep only the worker end."""
-        _unstarted.discard(self)
-        close_foreign_worker_ends(self)
+        if len(_unstarted) > 1:
+            close_foreign_worker_ends(self)
+        else:
+            _unstarted.clear()
         self._peer = parent_pid
         if self._sock is not None and self._other is not None:
             self._sock.close()
@@ -252,16 +282,21 @@ class PipeMixin:
         A DGRAM message longer than an explicit ``size`` raises ``MessageTruncated`` and
         stays in the pipe.
         """
-        buf = self._rbuf
         try:
-            n: int = self._recv_into(buf) if size is None else self._read_sized(size)
+            if size is not None:
+                data = self._rbuf[: self._read_sized(size)]
+            elif self._stream:
+                data = self._recv_bytes(STREAM_READ_MAX)
+            else:
+                buf = self._rbuf
+                data = buf[: self._recv_into(buf)]
         except ConnectionResetError:
-            n = 0
-        data = buf[:n]
+            data = b""
         em = _trace.emitter
         if em is not None:
             em.emit("pipe.read",
-                    {"fd": self.pipe, "from": self._peer, "nbytes": n, "via": "pipe"}, data)
+                    {"fd": self.pipe, "from": self._peer, "nbytes": len(data), "via": "pipe"},
+                    data)
         return data
 
     def _read_sized(self, size: int) -> int:

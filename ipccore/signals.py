@@ -2,12 +2,14 @@
 
 Handlers are ordinary Python handlers, so they run promptly, also while the process is
 blocked in ``read()``, ``pop()`` or ``sleep()`` (PEP 475 retries the call afterwards);
-Swoole runs them only from its event loop.
+Swoole runs them only from its event loop. One CPython limit: a second signal that lands
+while a handler is still running is handled only when the blocked call next returns
+(docs/core.md, "Signals").
 """
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 import os
 import signal as _signal
 from collections.abc import Callable
@@ -21,6 +23,10 @@ _ITIMERS = {0: _signal.ITIMER_REAL, 1: _signal.ITIMER_VIRTUAL, 2: _signal.ITIMER
 _installed: set[int] = set()
 _VALID_SIGNALS = frozenset(int(s) for s in _signal.valid_signals())
 """Computed once: ``valid_signals()`` costs ~80 µs a call on these VMs."""
+csignal = importlib.import_module("_signal")
+"""The C module under ``signal``: plain ints in and out. The ``signal`` wrappers turn
+every number into an ``Enum`` member, 62 lookups for a full mask, which also made a
+forked child write to (and page-fault on) the whole enum machinery."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +85,31 @@ def install(signum: int, handler: Handler | None) -> bool:
     return True
 
 
-def reset_in_child() -> None:
+def python_handled() -> tuple[int, ...]:
+    """The signals that have a Python-level handler now (Python's own table: no syscall).
+
+    ``spawn`` asks in the parent, before fork, so the child only undoes what is there.
+    """
+    get = csignal.getsignal
+    return tuple(num for num in _VALID_SIGNALS if callable(get(num)))
+
+
+def reset_in_child(handled: tuple[int, ...] | None = None) -> None:
     """A new child starts with default dispositions, as Swoole's children do.
 
-    Every Python-level handler inherited through fork is dropped (ours, the test
-    runner's SIGALRM, even SIGINT's KeyboardInterrupt: Ctrl+C kills a child by signal,
-    like Swoole). Ignored signals stay ignored, so SIGPIPE still cannot kill us.
+    Every Python-level handler inherited through fork (``handled``, from
+    :func:`python_handled`) is dropped: ours, the test runner's SIGALRM, even SIGINT's
+    KeyboardInterrupt (Ctrl+C kills a child by signal, like Swoole). Ignored signals
+    stay ignored, so SIGPIPE still cannot kill us. Every page a child writes costs a
+    copy-on-write fault, hence no loop over all signals and no enum conversions here.
     """
-    getsignal, dfl = _signal.getsignal, _signal.SIG_DFL
-    for num in _VALID_SIGNALS:
-        with contextlib.suppress(OSError, ValueError):
-            if callable(getsignal(num)):  # Python's own table: no system call
-                _signal.signal(num, dfl)
+    if handled is None:
+        handled = python_handled()
+    for num in handled:
+        try:  # noqa: SIM105 -- suppress() allocates, in every child
+            csignal.signal(num, 0)  # SIG_DFL
+        except (OSError, ValueError):
+            pass
     _installed.clear()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import select
 
 import pytest
 from core_helpers import reap
@@ -123,3 +124,61 @@ def test_run_returns_the_coroutine_result_and_checks_its_argument() -> None:
     assert run(answer) == 42
     with pytest.raises(TypeError):
         run(42)  # type: ignore[arg-type]
+
+
+def test_bytes_received_for_a_cancelled_recv_go_to_the_next_one() -> None:
+    """The loop callback receives before the task resumes; cancelling the task in
+    between must not lose the message (asyncio runs ready callbacks in FIFO order)."""
+
+    async def child(w: Process) -> None:
+        sock = w.export_socket()
+        await sock.send(b"first")
+        assert await sock.recv() == b"go"
+        await sock.send(b"second")
+
+    p = Process(child, enable_coroutine=True)
+    pid = p.start()
+
+    async def talk() -> bytes:
+        sock = p.export_socket()
+        assert await sock.recv() == b"first"
+        waiting = asyncio.create_task(sock.recv())
+        await asyncio.sleep(0)  # it now waits, its fd registered with the loop
+        await sock.send(b"go")
+        assert select.select([sock.fd], [], [], 5)[0], "the child never answered"
+        await asyncio.sleep(0)  # this step runs first, then the readiness callback...
+        await asyncio.sleep(0)  # ...which has received "second" by now
+        waiting.cancel()  # and the task is cancelled before it resumes
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert sock._kept == b"second"  # the path under test was really taken
+        return await asyncio.wait_for(sock.recv(), 5)
+
+    try:
+        assert run(talk) == b"second"
+    finally:
+        assert reap(pid) == (0, 0)
+
+
+def test_a_second_concurrent_recv_is_refused() -> None:
+    async def child(w: Process) -> None:
+        sock = w.export_socket()
+        assert await sock.recv() == b"release"
+        await sock.send(b"done")
+
+    p = Process(child, enable_coroutine=True)
+    pid = p.start()
+
+    async def talk() -> bytes:
+        sock = p.export_socket()
+        first = asyncio.create_task(sock.recv())
+        await asyncio.sleep(0)
+        with pytest.raises(RuntimeError):
+            await sock.recv()
+        await sock.send(b"release")
+        return await asyncio.wait_for(first, 5)
+
+    try:
+        assert run(talk) == b"done"
+    finally:
+        assert reap(pid) == (0, 0)

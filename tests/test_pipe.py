@@ -11,7 +11,7 @@ from core_helpers import kill_and_reap, reap
 
 from ipccore import Process
 from ipccore.errors import MessageTooLarge, MessageTruncated, NoPipe, ProcessGone
-from ipccore.pipe import max_datagram
+from ipccore.pipe import STREAM_READ_MAX, max_datagram
 
 
 def _three_writes(w: Process) -> None:
@@ -76,6 +76,43 @@ def test_stream_read_with_size_returns_at_most_size() -> None:
     assert reap(pid) == (0, 0)
     assert p.read(3) == b"one"
     assert p.read() == b"twothree"
+
+
+def test_stream_read_returns_at_most_64_kib_and_loses_nothing() -> None:
+    body = os.urandom(STREAM_READ_MAX * 2 + 123)
+
+    def child(w: Process) -> None:
+        w.write(body)
+
+    p = Process(child, pipe_type=1)
+    pid = p.start()
+    assert reap(pid) == (0, 0)  # the whole body fits in the socket buffer
+    chunks = []
+    while chunk := p.read():
+        chunks.append(chunk)
+    assert max(map(len, chunks)) == STREAM_READ_MAX
+    assert b"".join(chunks) == body
+
+
+def test_a_child_reads_into_its_own_copy_of_the_inherited_buffer() -> None:
+    """The receive buffer is MAP_PRIVATE and kept across fork: a child's reads must not
+    show through in the master's buffer (a MAP_SHARED one would)."""
+
+    def child(w: Process) -> None:
+        w.write(b"c" * 4096)
+        assert w.read() == b"m" * 4096
+        w.write(b"ok")
+
+    p = Process(child)
+    pid = p.start()
+    try:
+        assert p.read() == b"c" * 4096
+        p.write(b"m" * 4096)
+        assert p.read() == b"ok"
+        assert p._rbuf[:2] == b"ok"
+        assert p._rbuf[2:4096] == b"c" * 4094
+    finally:
+        assert reap(pid) == (0, 0)
 
 
 def test_largest_datagram_goes_through_whole() -> None:
