@@ -321,8 +321,20 @@ class PipeMixin:
             from ipccore.asocket import ExportedSocket
 
             sock = self._need_sock()
-            self._exported = ExportedSocket(sock, self.pipe_type, self._peer_for_socket)
+            self._exported = ExportedSocket(sock, self.pipe_type, _peer_of(self._ref))
         return self._exported
 
-    def _peer_for_socket(self) -> int | None:
-        return self._peer
+
+def _peer_of(ref: weakref.ref[PipeMixin]) -> Callable[[], int | None]:
+    """The socket's way to name its peer, through a weak reference.
+
+    A bound method would make Process and its socket a reference cycle, so a dropped
+    Process would keep its pipe open (and the child would not see end of file) until the
+    cyclic GC ran.
+    """
+
+    def peer() -> int | None:
+        proc = ref()
+        return None if proc is None else proc._peer
+
+    return peer
