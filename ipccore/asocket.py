@@ -70,8 +70,7 @@ class ExportedSocket:
             raise map_write_error(exc, len(data), self._peer()) from None
         em = _trace.emitter
         if em is not None:
-            em.emit("pipe.write", {"fd": self.fd, "to": self._peer(), "nbytes": len(data),
-                                   "via": "socket"}, bytes(data))
+            em.pipe_io("pipe.write", self.fd, self._peer(), len(data), "socket", bytes(data))
         return len(data)
 
     async def recv(self, size: int | None = None) -> bytes:
@@ -104,8 +103,7 @@ class ExportedSocket:
             data = buf[:n]
         em = _trace.emitter
         if em is not None:
-            em.emit("pipe.read", {"fd": self.fd, "from": self._peer(), "nbytes": n,
-                                  "via": "socket"}, data)
+            em.pipe_io("pipe.read", self.fd, self._peer(), n, "socket", data)
         return data
 
     def _take_kept(self, size: int | None) -> bytes:

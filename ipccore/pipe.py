@@ -271,8 +271,7 @@ class PipeMixin:
             return self.write(data)
         em = _trace.emitter
         if em is not None:
-            em.emit("pipe.write",
-                    {"fd": self.pipe, "to": self._peer, "nbytes": n, "via": "pipe"}, data)
+            em.pipe_io("pipe.write", self.pipe, self._peer, n, "pipe", data)
         return n
 
     def read(self, size: int | None = None) -> bytes:
@@ -294,9 +293,7 @@ class PipeMixin:
             data = b""
         em = _trace.emitter
         if em is not None:
-            em.emit("pipe.read",
-                    {"fd": self.pipe, "from": self._peer, "nbytes": len(data), "via": "pipe"},
-                    data)
+            em.pipe_io("pipe.read", self.pipe, self._peer, len(data), "pipe", data)
         return data
 
     def _read_sized(self, size: int) -> int:

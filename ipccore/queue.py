@@ -181,8 +181,7 @@ class QueueMixin:
         return True
 
     def _emit(self, kind: str, em: _trace.Emitter, mtype: int, data: bytes) -> None:
-        fields = {"key": self.msg_queue_key, "msqid": self.msg_queue_id, "mtype": mtype}
-        em.emit(kind, {**fields, "nbytes": len(data)}, data)
+        em.queue_io(kind, self.msg_queue_key, self.msg_queue_id, mtype, len(data), data)
 
     def _push_slow(self, data: object) -> bool:
         """Argument checks and conversions the fast path skipped, then a normal push."""

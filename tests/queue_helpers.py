@@ -11,7 +11,7 @@ from typing import Any
 
 import sysv_ipc
 
-from ipccore import _sysv
+from ipccore import _sysv, _trace
 from ipccore.keys import fresh_key
 
 
@@ -69,7 +69,7 @@ def nothing_to_read(fd: int, wait: float = 0.2) -> bool:
     return not select.select([fd], [], [], wait)[0]
 
 
-class Recorder:
+class Recorder(_trace.EmitterBase):
     """An emitter that keeps every event, to check kinds and fields."""
 
     def __init__(self) -> None:

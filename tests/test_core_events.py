@@ -18,7 +18,7 @@ from ipccore import Process, Timer, _trace, event_wait
 from ipccore.errors import ProcessGone
 
 
-class PipeEmitter:
+class PipeEmitter(_trace.EmitterBase):
     def __init__(self) -> None:
         self.r, self.w = os.pipe()
 

@@ -146,3 +146,38 @@ async def test_ring_full_drops_are_counted_and_reported(collectors) -> None:
     assert fires, "the last marker must arrive"
     assert [e.get("nbytes") for e in writes] == sorted(e.get("nbytes") for e in writes)
     assert not collector.path.parent.exists(), "the ring files and the private dir stay"
+
+
+@pytest.mark.parametrize("ring", [True, False])
+async def test_typed_hot_calls_send_what_emit_sends(collectors, ring: bool) -> None:
+    """``pipe_io``/``queue_io`` skip the dict, not anything of the event: each call is
+    followed by the same event through ``emit``, and the pairs must arrive equal. A
+    value a binary record cannot hold (no fd, a huge mtype) falls back to a JSON line."""
+    collector = await collectors()
+    calls: list[tuple[str, tuple[object, ...], dict[str, object], bytes]] = [
+        ("pipe.write", (5, 42, 3, "socket"),
+         {"fd": 5, "to": 42, "nbytes": 3, "via": "socket"}, b"a\xffb"),
+        ("pipe.read", (6, None, 70, "pipe"),
+         {"fd": 6, "from": None, "nbytes": 70, "via": "pipe"}, b"r" * 70),
+        ("pipe.read", (None, None, 0, "pipe"),
+         {"fd": None, "from": None, "nbytes": 0, "via": "pipe"}, b""),
+        ("queue.push", (7, 9, 1, 2), {"key": 7, "msqid": 9, "mtype": 1, "nbytes": 2}, b"hi"),
+        ("queue.pop", (7, 9, 1 << 70, 2),
+         {"key": 7, "msqid": 9, "mtype": 1 << 70, "nbytes": 2}, b"hi"),
+    ]
+
+    def body(em: SocketEmitter) -> None:
+        for kind, args, fields, data in calls:
+            if kind.startswith("pipe."):
+                em.pipe_io(kind, *args, data)  # type: ignore[arg-type]
+            else:
+                em.queue_io(kind, *args, data)  # type: ignore[arg-type]
+            em.emit(kind, fields, data)
+
+    pid = fork_writer(str(collector.path), body, ring=ring)
+    events = [e for e in await collect(collector, pid) if e.category in {"pipe", "queue"}]
+    assert [e.kind for e in events] == [kind for kind, *_ in calls for _ in (0, 1)]
+    for typed, general in zip(events[::2], events[1::2], strict=True):
+        assert dict(typed.fields) == dict(general.fields)
+    assert events[0].get("preview") == "a\\xffb"
+    assert events[2].get("preview") == "r" * 64

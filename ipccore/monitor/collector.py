@@ -222,11 +222,23 @@ class Collector:
         if reader is None or peer is None:
             return
         before = reader.corrupt
+        # Taken before reading the ring: every record in it was stamped earlier, so an
+        # honest ts is never clamped (what _push does with the clock per event).
+        now = time.time()
+        push = self._order.push
+        last = self._lane_key.get(conn, 0.0)
         for item in reader.drain(peer):
             if isinstance(item, bytes):
+                self._lane_key[conn] = last
                 self._take(item, peer, conn)
-            else:
-                self._push(conn, item)
+                last = self._lane_key.get(conn, last)
+                continue
+            # A binary record is a pipe or queue event: nothing for tree.learn().
+            ts = item.ts
+            if ts > last:
+                last = ts if ts < now else max(now, last)
+            push(conn, last, item)
+        self._lane_key[conn] = last
         for _ in range(reader.corrupt - before):
             self._reject("corrupt ring record")
 
@@ -251,15 +263,24 @@ class Collector:
 
     def _release(self, upto: float) -> None:
         self._report_invalid()
-        for ready in self._order.pop_ready(upto):
-            self._seq += 1
-            event = Event(self._seq, ready.ts, ready.pid, ready.kind, ready.fields)
-            if self._record is not None:
-                self._record.write(event.to_json() + "\n")
-            if self._out.qsize() >= self.buffer_max:
-                self.dropped += 1
-                continue
-            self._out.put_nowait(event)
+        out, record, seq = self._out, self._record, self._seq
+        room = self.buffer_max - out.qsize()  # nothing is taken out while we run
+        try:
+            for event in self._order.pop_ready(upto):
+                seq += 1
+                # Every Event in the reorder buffer was built here and is seen by no
+                # one until now: numbering it in place saves a second frozen-dataclass
+                # construction (0.9 us, as much as decoding the record).
+                object.__setattr__(event, "seq", seq)
+                if record is not None:
+                    record.write(event.to_json() + "\n")
+                if room <= 0:
+                    self.dropped += 1
+                    continue
+                room -= 1
+                out.put_nowait(event)
+        finally:
+            self._seq = seq
         for lane in self._done_lanes:
             self._order.close_lane(lane)
         self._done_lanes.clear()

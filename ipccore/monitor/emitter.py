@@ -25,8 +25,9 @@ from json.encoder import encode_basestring_ascii as _esc
 from pathlib import Path
 from typing import Any
 
+from ipccore._trace import EmitterBase
 from ipccore.monitor.events import PREVIEW_MAX, json_value
-from ipccore.monitor.ring import HOT, RingWriter
+from ipccore.monitor.ring import HOT, NONE, VIA_CODE, RingWriter
 
 CLOSE_FLUSH_S = 0.5
 """How long ``close()`` may block to hand the last bytes to the kernel."""
@@ -66,7 +67,7 @@ def encode(pid: int, kind: str, fields: dict[str, Any], data: bytes | None) -> b
     return "".join(parts).encode("ascii")
 
 
-class SocketEmitter:
+class SocketEmitter(EmitterBase):
     """Implements ``ipccore._trace.Emitter`` over a non-blocking Unix stream socket."""
 
     def __init__(self, path: str, *, ring: bool = True) -> None:
@@ -239,6 +240,56 @@ class SocketEmitter:
                 ok = ring.put_line(encode(self._pid, kind, fields, data)[:-1])
         except Exception:  # a monitor must never break the program
             ok = False
+        self._counted(ok)
+
+    def pipe_io(  # noqa: PLR0917 - the hot path: positional, no dict to build
+        self, kind: str, fd: int | None, peer: int | None, nbytes: int, via: str,
+        data: bytes,
+    ) -> None:
+        """Straight into the ring; anything unusual (no ring, drops to report, a value
+        the record cannot hold) takes the general ``emit`` path."""
+        ring = self._ring  # set only while enabled
+        if ring is None or self.dropped:
+            super().pipe_io(kind, fd, peer, nbytes, via, data)
+            return
+        try:
+            ok = ring.put(HOT[kind], VIA_CODE.get(via, 0), time.time(), fd,  # type: ignore[arg-type]
+                          NONE if peer is None else peer, NONE, nbytes, data[:PREVIEW_MAX])
+        except (KeyError, TypeError, struct.error, OverflowError):
+            super().pipe_io(kind, fd, peer, nbytes, via, data)
+            return
+        except Exception:  # a monitor must never break the program
+            ok = False
+        if ok and self._since_check < ALIVE_EVERY - 1:
+            self._since_check += 1
+        else:
+            self._counted(ok)
+
+    def queue_io(  # noqa: PLR0917 - the hot path: positional, no dict to build
+        self, kind: str, key: int | None, msqid: int | None, mtype: int, nbytes: int,
+        data: bytes,
+    ) -> None:
+        """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop``."""
+        ring = self._ring
+        if ring is None or self.dropped:
+            super().queue_io(kind, key, msqid, mtype, nbytes, data)
+            return
+        try:
+            ok = ring.put(HOT[kind], 0, time.time(), key,  # type: ignore[arg-type]
+                          NONE if msqid is None else msqid, NONE if mtype is None else mtype,
+                          nbytes, data[:PREVIEW_MAX])
+        except (KeyError, TypeError, struct.error, OverflowError):
+            super().queue_io(kind, key, msqid, mtype, nbytes, data)
+            return
+        except Exception:  # a monitor must never break the program
+            ok = False
+        if ok and self._since_check < ALIVE_EVERY - 1:
+            self._since_check += 1
+        else:
+            self._counted(ok)
+
+    def _counted(self, ok: bool) -> None:
+        """After a ring record: the periodic liveness check, and the drop count."""
         self._since_check += 1
         if self._since_check >= ALIVE_EVERY:
             self._since_check = 0

@@ -21,12 +21,14 @@ gets the CPU back after its reader may stamp a little later than the read. The o
 from __future__ import annotations
 
 import math
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterator
 
 from ipccore.monitor.events import Event
 
 _Msg = tuple[int, int, str]
+_Entry = tuple[float, Event, "_Msg | None"]
+"""A lane's item: key, event, and its message key (pipe events), computed once."""
 _CYCLE_BREAK = 10
 """A read waits for a queued write at most this many holds (repeated identical
 messages could otherwise make two lanes wait for each other)."""
@@ -38,14 +40,16 @@ merge writes, so some never match)."""
 
 
 def _write_key(event: Event) -> _Msg | None:
-    to, nbytes, prev = event.get("to"), event.get("nbytes"), event.get("preview")
+    fields = event.fields
+    to, nbytes, prev = fields.get("to"), fields.get("nbytes"), fields.get("preview")
     if isinstance(to, int) and isinstance(nbytes, int) and isinstance(prev, str):
         return (to, nbytes, prev)
     return None
 
 
 def _read_key(event: Event) -> _Msg | None:
-    nbytes, prev = event.get("nbytes"), event.get("preview")
+    fields = event.fields
+    nbytes, prev = fields.get("nbytes"), fields.get("preview")
     if isinstance(nbytes, int) and nbytes > 0 and isinstance(prev, str):
         return (event.pid, nbytes, prev)
     return None
@@ -59,10 +63,11 @@ class Reorder:
         self.hold = 3 * window if hold is None else hold
         """Longest extra wait of a read for its write (a loaded machine can delay a
         writer's report by tens of milliseconds after its syscall returned)."""
-        self._lanes: dict[int, deque[tuple[float, Event]]] = {}
-        self._waiting_writes: Counter[_Msg] = Counter()
-        self._out_writes: Counter[_Msg] = Counter()
-        self._out_reads: Counter[_Msg] = Counter()
+        self._lanes: dict[int, deque[_Entry]] = {}
+        # Plain dicts, not Counters: a Counter's missing key is a Python-level call.
+        self._waiting_writes: dict[_Msg, int] = {}
+        self._out_writes: dict[_Msg, int] = {}
+        self._out_reads: dict[_Msg, int] = {}
         self._writers: dict[_Msg, deque[tuple[int, float]]] = {}
         """Pids of released writes not yet matched by a read, per message (bounded)."""
         self._size = 0
@@ -72,12 +77,20 @@ class Reorder:
 
     def push(self, lane: int, key: float, event: Event) -> None:
         """Add an event; ``key`` must not decrease within a lane."""
-        self._lanes.setdefault(lane, deque()).append((key, event))
-        self._size += 1
-        if event.kind == "pipe.write":
+        kind = event.kind
+        msg: _Msg | None = None
+        if kind == "pipe.write":
             msg = _write_key(event)
             if msg is not None:
-                self._waiting_writes[msg] += 1
+                waiting = self._waiting_writes
+                waiting[msg] = waiting.get(msg, 0) + 1
+        elif kind == "pipe.read":
+            msg = _read_key(event)
+        lane_q = self._lanes.get(lane)
+        if lane_q is None:
+            lane_q = self._lanes[lane] = deque()
+        lane_q.append((key, event, msg))
+        self._size += 1
 
     def close_lane(self, lane: int) -> None:
         """Forget a lane once it is empty (its connection closed)."""
@@ -85,32 +98,31 @@ class Reorder:
         if lane_q is not None and not lane_q:
             del self._lanes[lane]
 
-    def _held(self, key: float, event: Event, upto: float) -> bool:
-        if event.kind != "pipe.read":
+    def _held(self, key: float, event: Event, msg: _Msg | None, upto: float) -> bool:
+        if msg is None or event.kind != "pipe.read":
             return False
         final = math.isinf(upto)
         if not final and key <= upto - _CYCLE_BREAK * self.hold:
             return False
-        msg = _read_key(event)
-        if msg is None or self._out_reads[msg] < self._out_writes[msg]:
+        if self._out_reads.get(msg, 0) < self._out_writes.get(msg, 0):
             return False
         # A write already queued is waited for whatever its age (a busy collector
         # releases old batches at once); one not seen yet, only for ``hold``.
-        return self._waiting_writes[msg] > 0 or (not final and key > upto - self.hold)
+        return msg in self._waiting_writes or (not final and key > upto - self.hold)
 
     def pop_ready(self, upto: float) -> Iterator[Event]:
         """Events with a key up to ``upto``, smallest key first across lanes."""
         while True:
-            best: deque[tuple[float, Event]] | None = None
-            held: deque[tuple[float, Event]] | None = None
+            best: deque[_Entry] | None = None
+            held: deque[_Entry] | None = None
             best_key = held_key = 0.0
             for lane_q in self._lanes.values():
                 if not lane_q:
                     continue
-                key, event = lane_q[0]
+                key, event, msg = lane_q[0]
                 if key > upto or (best is not None and key >= best_key):
                     continue
-                if self._held(key, event, upto):
+                if msg is not None and self._held(key, event, msg, upto):
                     if held is None or key < held_key:
                         held, held_key = lane_q, key
                     continue
@@ -119,30 +131,35 @@ class Reorder:
                 if held is None or not math.isinf(upto):
                     return
                 best = held  # the final flush: lanes waiting for each other
-            _key, event = best.popleft()
+            _key, event, msg = best.popleft()
             self._size -= 1
-            yield self._account(event)
+            yield event if msg is None else self._account(event, msg)
 
-    def _account(self, event: Event) -> Event:
+    def _account(self, event: Event, msg: _Msg) -> Event:
+        """Count a released pipe event (``msg`` is its message key) and, for a read,
+        name the pid whose write it matched."""
         if event.kind == "pipe.write":
-            msg = _write_key(event)
-            if msg is not None:
-                self._waiting_writes[msg] -= 1
-                if not self._waiting_writes[msg]:
-                    del self._waiting_writes[msg]
-                self._out_writes[msg] += 1
-                self._writers.setdefault(msg, deque(maxlen=_MAX_UNMATCHED)).append(
-                    (event.pid, event.ts))
-        elif event.kind == "pipe.read":
-            msg = _read_key(event)
-            if msg is not None:
-                self._out_reads[msg] += 1
-                writers = self._writers.get(msg)
-                if writers:
-                    writer, _written = writers.popleft()
-                    if not writers:
-                        del self._writers[msg]
-                    if event.get("from") != writer:
-                        fields = {**event.fields, "from": writer}
-                        return Event(event.seq, event.ts, event.pid, event.kind, fields)
+            waiting = self._waiting_writes
+            left = waiting.get(msg, 0) - 1
+            if left > 0:
+                waiting[msg] = left
+            else:
+                waiting.pop(msg, None)
+            out = self._out_writes
+            out[msg] = out.get(msg, 0) + 1
+            pids = self._writers.get(msg)
+            if pids is None:
+                pids = self._writers[msg] = deque(maxlen=_MAX_UNMATCHED)
+            pids.append((event.pid, event.ts))
+            return event
+        out = self._out_reads
+        out[msg] = out.get(msg, 0) + 1
+        writers = self._writers.get(msg)
+        if writers:
+            writer, _written = writers.popleft()
+            if not writers:
+                del self._writers[msg]
+            if event.fields.get("from") != writer:
+                fields = {**event.fields, "from": writer}
+                return Event(event.seq, event.ts, event.pid, event.kind, fields)
         return event

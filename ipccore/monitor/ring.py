@@ -45,8 +45,9 @@ _FILE_HDR = struct.Struct("<4sIQ")
 _POS = struct.Struct("<Q")
 _WRITE_AT, _READ_AT = 16, 24
 _REC = struct.Struct("<IBBHdqqqq")
+_REC_SIZE = _REC.size
 _WRAP = 0xFFFFFFFF
-_NONE = -(1 << 63)
+NONE = -(1 << 63)
 """``to``/``from``/``mtype`` unknown (null)."""
 
 JSON, PIPE_WRITE, PIPE_READ, QUEUE_PUSH, QUEUE_POP = 0, 1, 2, 3, 4
@@ -56,7 +57,7 @@ HOT: dict[str, int] = {
 }
 _KIND = {code: kind for kind, code in HOT.items()}
 _VIA = ("pipe", "socket", "monitor")
-_VIA_CODE = {name: code for code, name in enumerate(_VIA)}
+VIA_CODE = {name: code for code, name in enumerate(_VIA)}
 NAME = re.compile(r"^ring-\d+-[0-9a-f]{8}$")
 
 
@@ -74,31 +75,59 @@ class RingWriter:
             os.close(fd)
         _FILE_HDR.pack_into(self._mm, 0, MAGIC, VERSION, CAPACITY)
         self._w = 0
+        self._limit = CAPACITY
+        """Write position up to which there is room: the last read position seen plus
+        the capacity. The read position only grows, so the shared word is read again
+        only when a record does not fit below this (not once per record)."""
 
     def put(  # noqa: PLR0917 - the hot path: positional arguments, no tuple to build
         self, rtype: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int,
         payload: bytes,
     ) -> bool:
         """Append one record; False (nothing written) when the ring is full."""
+        plen = len(payload)
+        size = (_REC_SIZE + 7 + plen) & ~7
+        w = self._w
+        off = w % CAPACITY
+        if off + size > CAPACITY or w + size > self._limit:
+            return self._put_far(rtype, via, ts, a, b, c, nbytes, payload)
+        mm = self._mm
+        at = HEADER + off
+        _REC.pack_into(mm, at, size, rtype, via, plen, ts, a, b, c, nbytes)
+        at += _REC_SIZE
+        mm[at:at + plen] = payload
+        w += size
+        self._w = w
+        _POS.pack_into(mm, _WRITE_AT, w)
+        return True
+
+    def _put_far(  # noqa: PLR0917 - same arguments as put
+        self, rtype: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int,
+        payload: bytes,
+    ) -> bool:
+        """:meth:`put` when the record must wrap or may not fit below :attr:`_limit`."""
         mm = self._mm
         plen = len(payload)
-        size = (_REC.size + plen + 7) & ~7
+        size = (_REC_SIZE + 7 + plen) & ~7
         w = self._w
         off = w % CAPACITY
         tail = CAPACITY - off
         need = size if size <= tail else tail + size
-        if CAPACITY - (w - _POS.unpack_from(mm, _READ_AT)[0]) < need:
-            return False
+        if w + need > self._limit:
+            self._limit = _POS.unpack_from(mm, _READ_AT)[0] + CAPACITY
+            if w + need > self._limit:
+                return False
         if size > tail:
             _POS.pack_into(mm, HEADER + off, _WRAP)
             w += tail
             off = 0
         at = HEADER + off
         _REC.pack_into(mm, at, size, rtype, via, plen, ts, a, b, c, nbytes)
-        at += _REC.size
+        at += _REC_SIZE
         mm[at:at + plen] = payload
-        self._w = w + size
-        _POS.pack_into(mm, _WRITE_AT, self._w)
+        w += size
+        self._w = w
+        _POS.pack_into(mm, _WRITE_AT, w)
         return True
 
     def put_line(self, line: bytes) -> bool:
@@ -112,9 +141,9 @@ class RingWriter:
             a, b, c = fields["key"], fields["msqid"], fields.get("mtype")
         else:
             a, b, c = fields["fd"], peer, None
-        body = bytes(data[:PREVIEW_MAX]) if data is not None else b""
-        return self.put(code, _VIA_CODE.get(fields.get("via", "pipe"), 0), time.time(),
-                        a, _NONE if b is None else b, _NONE if c is None else c,
+        body = data[:PREVIEW_MAX] if data is not None else b""
+        return self.put(code, VIA_CODE.get(fields.get("via", "pipe"), 0), time.time(),
+                        a, NONE if b is None else b, NONE if c is None else c,
                         fields["nbytes"], body)
 
     def backlog(self) -> int:
@@ -156,7 +185,11 @@ class RingReader:
         """Records (or runs of them) skipped because they broke the format."""
 
     def drain(self, pid: int) -> list[Event | bytes]:
-        """Everything written since the last drain: Events, or raw JSON lines (bytes)."""
+        """Everything written since the last drain: Events, or raw JSON lines (bytes).
+
+        The collector's hot loop: each record's header is unpacked once, and its bounds
+        are checked before anything is built from it.
+        """
         mm = self._mm
         w = _POS.unpack_from(mm, _WRITE_AT)[0]
         r = self._r
@@ -164,25 +197,34 @@ class RingReader:
         if w < r or w - r > CAPACITY:
             self.corrupt += 1
             r = w
+        unpack = _REC.unpack_from
         while r < w:
             off = r % CAPACITY
             tail = CAPACITY - off
-            size = _POS.unpack_from(mm, HEADER + off)[0] & 0xFFFFFFFF if tail >= 8 else 0
+            at = HEADER + off
+            if tail >= _REC_SIZE:
+                rec = unpack(mm, at)
+                size = rec[0]
+            else:  # only a wrap marker fits here
+                rec = ()
+                size = _POS.unpack_from(mm, at)[0] & 0xFFFFFFFF if tail >= 8 else 0
             if size == _WRAP and r + tail <= w:
                 r += tail
                 continue
-            if size < _REC.size or size > tail or size & 7 or r + size > w:
+            if size < _REC_SIZE or size > tail or size & 7 or r + size > w:
                 self.corrupt += 1
                 r = w
                 break
-            rec = _REC.unpack_from(mm, HEADER + off)
-            rtype, plen = rec[1], rec[3]
-            start = HEADER + off + _REC.size
-            if _REC.size + plen > size or (rtype != JSON and rtype not in _KIND):
+            _size, rtype, via, plen, ts, a, b, c, nbytes = rec
+            at += _REC_SIZE
+            if _REC_SIZE + plen > size:
                 self.corrupt += 1
+            elif rtype == JSON:
+                out.append(mm[at:at + plen])
+            elif rtype in _KIND:
+                out.append(_event(rtype, via, ts, a, b, c, nbytes, mm[at:at + plen], pid))
             else:
-                payload = mm[start:start + plen]
-                out.append(payload if rtype == JSON else _event(rec, payload, pid))
+                self.corrupt += 1
             r += size
         self._r = r
         _POS.pack_into(mm, _READ_AT, r)
@@ -196,16 +238,31 @@ class RingReader:
                 self.path.unlink()
 
 
-def _event(rec: tuple[Any, ...], payload: bytes, pid: int) -> Event:
-    _size, rtype, via, _plen, ts, a, b, c, nbytes = rec
-    kind = _KIND[rtype]
+_new = object.__new__
+_SET_SEQ, _SET_TS, _SET_PID, _SET_KIND, _SET_FIELDS = (
+    Event.__dict__[name].__set__ for name in ("seq", "ts", "pid", "kind", "fields"))
+"""The slots of a frozen Event, set directly: the dataclass ``__init__`` goes through
+``object.__setattr__`` per field and cost 0.9 us, a quarter of the collector's work
+per record. Only for Events we build from scratch, before anyone else can see them."""
+
+
+def _event(  # noqa: PLR0917 - the hot path: the record's fields, positional
+    rtype: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int, payload: bytes,
+    pid: int,
+) -> Event:
     preview = payload.decode("utf-8", "backslashreplace")
     fields: dict[str, Any]
     if rtype >= QUEUE_PUSH:
-        fields = {"key": a, "msqid": b, "mtype": None if c == _NONE else c,
+        fields = {"key": a, "msqid": b, "mtype": None if c == NONE else c,
                   "nbytes": nbytes, "preview": preview}
     else:
-        peer = None if b == _NONE else b
-        fields = {"fd": a, "to" if rtype == PIPE_WRITE else "from": peer, "nbytes": nbytes,
-                  "preview": preview, "via": _VIA[via] if via < len(_VIA) else "pipe"}
-    return Event(0, ts, pid, kind, fields)
+        fields = {"fd": a, "to" if rtype == PIPE_WRITE else "from": None if b == NONE else b,
+                  "nbytes": nbytes, "preview": preview,
+                  "via": _VIA[via] if via < len(_VIA) else "pipe"}
+    event: Event = _new(Event)
+    _SET_SEQ(event, 0)
+    _SET_TS(event, ts)
+    _SET_PID(event, pid)
+    _SET_KIND(event, _KIND[rtype])
+    _SET_FIELDS(event, fields)
+    return event
