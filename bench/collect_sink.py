@@ -1,7 +1,10 @@
 """``python -m bench.collect_sink``: a collector that drains and counts, in its own process.
 
-Prints its socket path on the first line, serves until stdin closes, then prints one
-JSON line: events received and events the emitters reported dropped. The monitor case
+``python -m bench.collect_sink EXPECTED``. Prints its socket path on the first line,
+serves until stdin closes, then prints one JSON line: events received, events the
+emitters reported dropped, and ``done_at``, the wall-clock time when pipe events and
+reported drops first added up to ``EXPECTED`` (the collector had taken in the driver's
+last event; its reorder window is 5 ms here, so that is soon after it was drained). The monitor case
 attaches its driver to this path; a separate process is the realistic shape (the live
 source runs the collector outside the monitored program) and keeps the collector's
 asyncio threads away from the benchmark process, which forks.
@@ -12,21 +15,30 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 
 from ipccore.monitor.collector import Collector
 
 
-async def serve() -> dict[str, int]:
-    collector = Collector()
+async def serve(expected: int) -> dict[str, float]:
+    collector = Collector(reorder_s=0.005)
     await collector.start()
-    counts = {"events": 0, "dropped": 0}
+    counts: dict[str, float] = {"events": 0, "dropped": 0, "done_at": 0.0}
+    seen = 0
 
     async def drain() -> None:
+        nonlocal seen
         async for event in collector.events():
             counts["events"] += 1
             if event.kind == "monitor.dropped":
                 dropped = event.get("count", 0)
-                counts["dropped"] += dropped if type(dropped) is int else 0
+                n = dropped if type(dropped) is int else 0
+                counts["dropped"] += n
+                seen += n
+            elif event.kind in ("pipe.write", "pipe.read"):
+                seen += 1
+            if seen >= expected and not counts["done_at"]:
+                counts["done_at"] = time.time()
 
     task = asyncio.create_task(drain())
     print(collector.path, flush=True)
@@ -38,7 +50,7 @@ async def serve() -> dict[str, int]:
 
 
 def main() -> int:
-    print(json.dumps(asyncio.run(serve())), flush=True)
+    print(json.dumps(asyncio.run(serve(int(sys.argv[1])))), flush=True)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ipccore.monitor.events import Event
-from ipccore.monitor.order import Reorder
+from ipccore.monitor.order import _MAX_MESSAGES, Reorder
 
 
 def _w(pid: int, to: int, text: str, ts: float) -> Event:
@@ -51,3 +51,27 @@ def test_the_final_flush_never_deadlocks() -> None:
     out = list(r.pop_ready(math.inf))
     assert len(out) == 4
     assert len(r) == 0
+
+
+def test_memory_stays_bounded_over_many_distinct_messages() -> None:
+    """Matched messages are forgotten at once; writes no read ever matches (a STREAM
+    read merges them) are remembered only up to a bound."""
+    r = Reorder(0.04)
+    for i in range(10_000):
+        r.push(1, float(i), _w(10, 20, f"matched {i}", float(i)))
+        r.push(2, i + 0.5, _r(20, f"matched {i}", i + 0.5))
+    assert len(list(r.pop_ready(math.inf))) == 20_000
+    assert not r._writers
+    for i in range(50_000):
+        r.push(1, 20_000.0 + i, _w(10, 20, f"unread {i}", 20_000.0 + i))
+    assert len(list(r.pop_ready(math.inf))) == 50_000
+    assert len(r._writers) <= _MAX_MESSAGES
+
+
+def test_a_read_matched_to_its_writer_names_it() -> None:
+    r = Reorder(0.04)
+    r.push(1, 1.0, _w(30, 20, "via a shared end", 1.0))
+    r.push(2, 1.1, Event(0, 1.1, 20, "pipe.read",
+                         {"from": 10, "nbytes": 16, "preview": "via a shared end"}))
+    out = list(r.pop_ready(math.inf))
+    assert out[1].get("from") == 30

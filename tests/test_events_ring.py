@@ -99,6 +99,26 @@ def test_a_corrupted_ring_is_counted_and_skipped(tmp_path: Path, where: str) -> 
     reader.close()
 
 
+def test_untrusted_record_values_are_checked(tmp_path: Path) -> None:
+    """A record with a NaN or infinite time is corrupt (a recording could not hold it);
+    an over-long preview is cut to the bound; a missing msqid comes back as None."""
+    writer, reader = _pair(tmp_path)
+    for ts in (float("nan"), float("inf"), 5.0):
+        assert writer.put(HOT["pipe.write"], 0, ts, 1, 2, 0, 1, b"q")
+    assert writer.put(HOT["pipe.read"], 0, 6.0, 1, 2, 0, 500, b"L" * 500)
+    assert writer.put_hot(HOT["queue.push"], {"key": 7, "msqid": None, "mtype": 2,
+                                              "nbytes": 1}, b"m")
+    events = reader.drain(pid=1)
+    assert reader.corrupt == 2
+    assert all(isinstance(e, Event) for e in events)
+    good, long, queued = (e for e in events if isinstance(e, Event))
+    assert good.ts == 5.0
+    assert long.get("preview") == "L" * 64
+    assert queued.get("msqid") is None
+    writer.close()
+    reader.close()
+
+
 def test_only_our_regular_ring_files_are_opened(tmp_path: Path) -> None:
     with pytest.raises(RingError):
         RingReader(tmp_path, "../etc/passwd", os.getuid())

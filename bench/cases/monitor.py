@@ -3,7 +3,10 @@
 Both variants fork the same driver process, which runs the ipccore pipe benchmark and
 reports its time; only the attached driver first calls ``ipccore.monitor.attach`` to a
 collector running in its own process (``python -m bench.collect_sink``). The ratio is
-the whole cost of publishing every write and read as an event. A third variant sends
+the whole cost of publishing every write and read as an event: the attached time runs
+until the collector has taken in the last event (events left in a ring when the loop
+ends are work the monitor still has to do), not just until the loop ends. A third
+variant sends
 the events to a reader that only drains the socket, which separates what the emitter
 costs in the monitored process from what a slow collector adds (stalls and drops).
 """
@@ -20,17 +23,21 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 from bench.cases import missing
 from bench.cases.pipe import ipccore_pipe
 from bench.harness import Case, Runner, Variant
 from bench.procs import children, expect_ok
 
-_last: dict[str, dict[str, int]] = {}
+_last: dict[str, dict[str, float]] = {}
 
 
-def _driver(n: int, one_way: bool, path: str | None) -> float:
-    """Run the ipccore DGRAM 64 B pipe case in a forked driver; return its time."""
+def _driver(n: int, one_way: bool, path: str | None) -> tuple[float, float]:
+    """Run the ipccore DGRAM 64 B pipe case in a forked driver.
+
+    Returns its time and the wall-clock time (``time.time()``) when its loop ended.
+    """
     r, w = os.pipe()
     with children() as kids:
 
@@ -41,9 +48,10 @@ def _driver(n: int, one_way: bool, path: str | None) -> float:
 
                 attach(path)
             elapsed = ipccore_pipe("DGRAM", 64, one_way)(n)
+            ended = time.time()
             if path is not None:
                 detach()
-            os.write(w, repr(elapsed).encode())
+            os.write(w, f"{elapsed!r} {ended!r}".encode())
 
         pid = kids.fork(body)
         os.close(w)
@@ -54,13 +62,14 @@ def _driver(n: int, one_way: bool, path: str | None) -> float:
         finally:
             os.close(r)
         expect_ok(kids.reap(pid), "monitor driver")
-    return float(b"".join(chunks).decode("ascii"))
+    elapsed, ended = b"".join(chunks).decode("ascii").split()
+    return float(elapsed), float(ended)
 
 
 def attached(one_way: bool, key: str) -> Runner:
     def run(n: int) -> float:
         sink = subprocess.Popen(
-            [sys.executable, "-m", "bench.collect_sink"],
+            [sys.executable, "-m", "bench.collect_sink", str(2 * n)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         assert sink.stdin is not None
@@ -69,7 +78,7 @@ def attached(one_way: bool, key: str) -> Runner:
             path = sink.stdout.readline().strip()
             if not path:
                 raise RuntimeError("the collector did not start")
-            elapsed = _driver(n, one_way, path)
+            elapsed, ended = _driver(n, one_way, path)
             sink.stdin.close()
             counts = json.loads(sink.stdout.read().strip().splitlines()[-1])
             sink.wait(timeout=30)
@@ -80,10 +89,11 @@ def attached(one_way: bool, key: str) -> Runner:
             with contextlib.suppress(OSError):
                 sink.stdout.close()
         expected = 2 * n
-        if counts["events"] + counts["dropped"] < expected:
+        if counts["events"] + counts["dropped"] < expected or not counts["done_at"]:
             raise RuntimeError(f"collector got {counts} events, expected ≥ {expected}")
         _last[key] = counts
-        return elapsed
+        # The collector's lag after the loop: its share of the work not done yet.
+        return elapsed + max(0.0, float(counts["done_at"]) - ended)
 
     return run
 
@@ -124,7 +134,7 @@ def null_sink(one_way: bool) -> Runner:
                 os.close(control_r)
                 control_r = -1
                 try:
-                    return _driver(n, one_way, path)
+                    return _driver(n, one_way, path)[0]
                 finally:
                     os.close(control_w)
                     control_w = -1
@@ -141,7 +151,7 @@ def null_sink(one_way: bool) -> Runner:
 
 def plain(one_way: bool) -> Runner:
     def run(n: int) -> float:
-        return _driver(n, one_way, None)
+        return _driver(n, one_way, None)[0]
 
     return run
 

@@ -37,6 +37,11 @@ messages could otherwise make two lanes wait for each other)."""
 _MAX_UNMATCHED = 256
 """Writes remembered per distinct message while no read matches them (STREAM reads
 merge writes, so some never match)."""
+_MAX_MESSAGES = 4096
+"""Distinct messages with released, still unread writes that are remembered. Beyond
+this the oldest is forgotten, so a long run of writes no read ever matches (STREAM
+merges them) cannot grow memory; forgetting one costs at most a ``hold`` for a late
+read of it."""
 
 
 def _write_key(event: Event) -> _Msg | None:
@@ -66,10 +71,11 @@ class Reorder:
         self._lanes: dict[int, deque[_Entry]] = {}
         # Plain dicts, not Counters: a Counter's missing key is a Python-level call.
         self._waiting_writes: dict[_Msg, int] = {}
-        self._out_writes: dict[_Msg, int] = {}
-        self._out_reads: dict[_Msg, int] = {}
         self._writers: dict[_Msg, deque[tuple[int, float]]] = {}
-        """Pids of released writes not yet matched by a read, per message (bounded)."""
+        """Released writes not yet matched by a released read, per message: writer pid
+        and time (bounded: ``_MAX_UNMATCHED`` per message, ``_MAX_MESSAGES`` messages).
+        A key is present exactly while such a write is out, so a read of it need not
+        wait."""
         self._size = 0
 
     def __len__(self) -> int:
@@ -104,7 +110,7 @@ class Reorder:
         final = math.isinf(upto)
         if not final and key <= upto - _CYCLE_BREAK * self.hold:
             return False
-        if self._out_reads.get(msg, 0) < self._out_writes.get(msg, 0):
+        if msg in self._writers:
             return False
         # A write already queued is waited for whatever its age (a busy collector
         # releases old batches at once); one not seen yet, only for ``hold``.
@@ -145,15 +151,14 @@ class Reorder:
                 waiting[msg] = left
             else:
                 waiting.pop(msg, None)
-            out = self._out_writes
-            out[msg] = out.get(msg, 0) + 1
-            pids = self._writers.get(msg)
+            known = self._writers
+            pids = known.get(msg)
             if pids is None:
-                pids = self._writers[msg] = deque(maxlen=_MAX_UNMATCHED)
+                if len(known) >= _MAX_MESSAGES:
+                    del known[next(iter(known))]  # the oldest (insertion order)
+                pids = known[msg] = deque(maxlen=_MAX_UNMATCHED)
             pids.append((event.pid, event.ts))
             return event
-        out = self._out_reads
-        out[msg] = out.get(msg, 0) + 1
         writers = self._writers.get(msg)
         if writers:
             writer, _written = writers.popleft()

@@ -221,8 +221,9 @@ class RingReader:
                 self.corrupt += 1
             elif rtype == JSON:
                 out.append(mm[at:at + plen])
-            elif rtype in _KIND:
-                out.append(_event(rtype, via, ts, a, b, c, nbytes, mm[at:at + plen], pid))
+            elif rtype in _KIND and ts - ts == 0.0:  # NaN and inf fail this: corrupt
+                out.append(_event(rtype, via, ts, a, b, c, nbytes,
+                                  mm[at:at + min(plen, PREVIEW_MAX)], pid))
             else:
                 self.corrupt += 1
             r += size
@@ -253,7 +254,8 @@ def _event(  # noqa: PLR0917 - the hot path: the record's fields, positional
     preview = payload.decode("utf-8", "backslashreplace")
     fields: dict[str, Any]
     if rtype >= QUEUE_PUSH:
-        fields = {"key": a, "msqid": b, "mtype": None if c == NONE else c,
+        fields = {"key": a, "msqid": None if b == NONE else b,
+                  "mtype": None if c == NONE else c,
                   "nbytes": nbytes, "preview": preview}
     else:
         fields = {"fd": a, "to" if rtype == PIPE_WRITE else "from": None if b == NONE else b,
