@@ -126,8 +126,8 @@ async def test_peer_of_another_uid_is_refused_by_the_dir_then_by_so_peercred() -
             await asyncio.sleep(0.01)
         collector._release(float("inf"))
         served = []
-        while not collector._out.empty():
-            event = collector._out.get_nowait()
+        while collector._out:
+            event = collector._out.popleft()
             if event is not None:
                 served.append(event)
     finally:
@@ -247,8 +247,8 @@ async def test_signal_commands_reach_only_the_tree(target: str, outsider: subpro
         assert outsider.poll() is None
         collector._release(float("inf"))
         reports = []
-        while not collector._out.empty():
-            event = collector._out.get_nowait()
+        while collector._out:
+            event = collector._out.popleft()
             if event is not None and event.kind == "monitor.command":
                 reports.append(event)
         assert [(e.get("command"), e.get("target"), e.get("ok")) for e in reports] == [

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
 
 from ipccore.monitor.events import Event
 
@@ -71,7 +70,7 @@ class Reorder:
         self._lanes: dict[int, deque[_Entry]] = {}
         # Plain dicts, not Counters: a Counter's missing key is a Python-level call.
         self._waiting_writes: dict[_Msg, int] = {}
-        self._writers: dict[_Msg, deque[tuple[int, float]]] = {}
+        self._writers: dict[_Msg, list[tuple[int, float]]] = {}
         """Released writes not yet matched by a released read, per message: writer pid
         and time (bounded: ``_MAX_UNMATCHED`` per message, ``_MAX_MESSAGES`` messages).
         A key is present exactly while such a write is out, so a read of it need not
@@ -98,6 +97,24 @@ class Reorder:
         lane_q.append((key, event, msg))
         self._size += 1
 
+    def extend(self, lane: int, entries: list[tuple[float, Event]]) -> None:
+        """:meth:`push` for a batch of ``(key, event)`` of one lane (a ring drain)."""
+        lane_q = self._lanes.get(lane)
+        if lane_q is None:
+            lane_q = self._lanes[lane] = deque()
+        append, waiting = lane_q.append, self._waiting_writes
+        for key, event in entries:
+            kind = event.kind
+            msg: _Msg | None = None
+            if kind == "pipe.write":
+                msg = _write_key(event)
+                if msg is not None:
+                    waiting[msg] = waiting.get(msg, 0) + 1
+            elif kind == "pipe.read":
+                msg = _read_key(event)
+            append((key, event, msg))
+        self._size += len(entries)
+
     def close_lane(self, lane: int) -> None:
         """Forget a lane once it is empty (its connection closed)."""
         lane_q = self._lanes.get(lane)
@@ -116,30 +133,53 @@ class Reorder:
         # releases old batches at once); one not seen yet, only for ``hold``.
         return msg in self._waiting_writes or (not final and key > upto - self.hold)
 
-    def pop_ready(self, upto: float) -> Iterator[Event]:
-        """Events with a key up to ``upto``, smallest key first across lanes."""
-        while True:
+    def pop_ready(self, upto: float) -> list[Event]:
+        """Events with a key up to ``upto``, smallest key first across lanes (on equal
+        keys, the lane created first)."""
+        out: list[Event] = []
+        append, account, held_by, writers = out.append, self._account, self._held, self._writers
+        lanes = [lane_q for lane_q in self._lanes.values() if lane_q]
+        final = math.isinf(upto)
+        while lanes:
             best: deque[_Entry] | None = None
             held: deque[_Entry] | None = None
             best_key = held_key = 0.0
-            for lane_q in self._lanes.values():
-                if not lane_q:
-                    continue
+            # The lowest key of the other lanes' heads: they stay where they are while
+            # ``best`` is popped, so its events below ``bound`` go out without another
+            # scan (an event released meanwhile can only unhold a head; held heads and
+            # those past ``upto`` count too, which only ends a run early).
+            bound = math.inf
+            for lane_q in lanes:
                 key, event, msg = lane_q[0]
                 if key > upto or (best is not None and key >= best_key):
+                    bound = min(bound, key)
                     continue
-                if msg is not None and self._held(key, event, msg, upto):
+                if (msg is not None and event.kind == "pipe.read" and msg not in writers
+                        and held_by(key, event, msg, upto)):
+                    bound = min(bound, key)
                     if held is None or key < held_key:
                         held, held_key = lane_q, key
                     continue
+                if best is not None:
+                    bound = min(bound, best_key)
                 best, best_key = lane_q, key
             if best is None:
-                if held is None or not math.isinf(upto):
-                    return
+                if held is None or not final:
+                    break
                 best = held  # the final flush: lanes waiting for each other
-            _key, event, msg = best.popleft()
-            self._size -= 1
-            yield event if msg is None else self._account(event, msg)
+            while True:
+                _key, event, msg = best.popleft()
+                append(event if msg is None else account(event, msg))
+                if not best:
+                    lanes = [lane_q for lane_q in lanes if lane_q]
+                    break
+                key, event, msg = best[0]
+                if key >= bound or key > upto or (
+                        msg is not None and event.kind == "pipe.read"
+                        and msg not in writers and held_by(key, event, msg, upto)):
+                    break
+        self._size -= len(out)
+        return out
 
     def _account(self, event: Event, msg: _Msg) -> Event:
         """Count a released pipe event (``msg`` is its message key) and, for a read,
@@ -156,12 +196,17 @@ class Reorder:
             if pids is None:
                 if len(known) >= _MAX_MESSAGES:
                     del known[next(iter(known))]  # the oldest (insertion order)
-                pids = known[msg] = deque(maxlen=_MAX_UNMATCHED)
-            pids.append((event.pid, event.ts))
+                # A list, not a deque: most messages are read before the next write
+                # of the same bytes, and a one-item list is much cheaper to build.
+                known[msg] = [(event.pid, event.ts)]
+            else:
+                if len(pids) >= _MAX_UNMATCHED:
+                    del pids[0]
+                pids.append((event.pid, event.ts))
             return event
         writers = self._writers.get(msg)
         if writers:
-            writer, _written = writers.popleft()
+            writer, _written = writers.pop(0)
             if not writers:
                 del self._writers[msg]
             if event.fields.get("from") != writer:
