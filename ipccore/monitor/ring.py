@@ -105,30 +105,21 @@ class RingWriter:
         self, rtype: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int,
         payload: bytes,
     ) -> bool:
-        """:meth:`put` when the record must wrap or may not fit below :attr:`_limit`."""
-        mm = self._mm
-        plen = len(payload)
-        size = (_REC_SIZE + 7 + plen) & ~7
+        """:meth:`put` when the record must wrap or may not fit below :attr:`_limit`:
+        refresh the limit, place the wrap marker, then :meth:`put` on its fast path."""
+        size = (_REC_SIZE + 7 + len(payload)) & ~7
         w = self._w
         off = w % CAPACITY
         tail = CAPACITY - off
         need = size if size <= tail else tail + size
         if w + need > self._limit:
-            self._limit = _POS.unpack_from(mm, _READ_AT)[0] + CAPACITY
+            self._limit = _POS.unpack_from(self._mm, _READ_AT)[0] + CAPACITY
             if w + need > self._limit:
                 return False
         if size > tail:
-            _POS.pack_into(mm, HEADER + off, _WRAP)
-            w += tail
-            off = 0
-        at = HEADER + off
-        _REC.pack_into(mm, at, size, rtype, via, plen, ts, a, b, c, nbytes)
-        at += _REC_SIZE
-        mm[at:at + plen] = payload
-        w += size
-        self._w = w
-        _POS.pack_into(mm, _WRITE_AT, w)
-        return True
+            _POS.pack_into(self._mm, HEADER + off, _WRAP)
+            self._w = w + tail  # published together with the record that follows
+        return self.put(rtype, via, ts, a, b, c, nbytes, payload)
 
     def put_line(self, line: bytes) -> bool:
         """Any event as its NDJSON line (without the newline)."""
