@@ -160,7 +160,11 @@ def daemon(nochdir: bool = True, noclose: bool = True) -> bool:
     """Detach like ``daemon(3)``: fork (the parent exits 0), new session, optional chdir/close.
 
     Only the child returns. ``noclose=False`` points stdin/stdout/stderr at /dev/null.
+    Arguments are checked before the fork: a wrong one must not end the caller.
     """
+    for name, value in (("nochdir", nochdir), ("noclose", noclose)):
+        if not isinstance(value, int):  # bool, or 0/1 as PHP would coerce
+            raise TypeError(f"daemon() {name} must be a bool, not {type(value).__name__}")
     flush_stdio()
     if os.fork() != 0:
         os._exit(0)

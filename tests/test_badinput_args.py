@@ -125,6 +125,8 @@ CASES: list[Case] = [
     ("Timer.after(10, None)", lambda p, q: Timer.after(10, None)),  # type: ignore[arg-type]
     ("Timer.after(True, f)", lambda p, q: Timer.after(True, _noop)),
     ("run(5)", lambda p, q: ipccore.run(5)),  # type: ignore[arg-type]
+    ("daemon('no')", lambda p, q: Process.daemon("no")),  # type: ignore[arg-type]
+    ("daemon(noclose=None)", lambda p, q: Process.daemon(noclose=None)),  # type: ignore[arg-type]
     ("ftok(path, 0)", lambda p, q: ftok(__file__, 0)),
     ("ftok(path, 256)", lambda p, q: ftok(__file__, 256)),
     ("ftok(path, '1')", lambda p, q: ftok(__file__, "1")),  # type: ignore[arg-type]
