@@ -16,8 +16,15 @@ import socket
 from collections.abc import Callable
 
 from ipccore import _trace
-from ipccore.errors import MessageTruncated, NoPipe
-from ipccore.pipe import _PEEK_TRUNC, _fail, grow_sndbuf, map_write_error, sndbuf_cap
+from ipccore.errors import NoPipe
+from ipccore.pipe import (
+    _PEEK_TRUNC,
+    _fail,
+    grow_sndbuf,
+    map_write_error,
+    sndbuf_cap,
+    truncated,
+)
 
 
 class ExportedSocket:
@@ -111,9 +118,7 @@ class ExportedSocket:
         assert data is not None
         if size is not None and len(data) > size:
             if self._dgram:
-                raise _fail("recv", MessageTruncated(
-                    f"the next message is {len(data)} bytes, more than recv({size}) asked "
-                    "for; it is still queued: call recv() with no size", size=len(data)))
+                raise truncated("recv", len(data), size)
             data, self._kept = data[:size], data[size:]
             return data
         self._kept = None
@@ -125,9 +130,7 @@ class ExportedSocket:
         if size is not None and self._dgram:
             real = sock.recv_into(self._buf, size, _PEEK_TRUNC)
             if real > size:
-                raise _fail("recv", MessageTruncated(
-                    f"the next message is {real} bytes, more than recv({size}) asked "
-                    "for; it is still queued: call recv() with no size", size=real))
+                raise truncated("recv", real, size)
         try:
             return sock.recv_into(target)
         except ConnectionResetError:

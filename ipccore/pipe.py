@@ -136,6 +136,14 @@ def _fail(op: str, exc: IPCError) -> IPCError:
     return exc
 
 
+def truncated(op: str, real: int, size: int) -> IPCError:
+    """``MessageTruncated`` (reported as an error event) for ``op(size)`` facing a
+    ``real``-byte message, which stays where it is."""
+    return _fail(op, MessageTruncated(
+        f"the next message is {real} bytes, more than {op}({size}) asked for; it is "
+        f"still queued: call {op}() with no size", size=real))
+
+
 def map_write_error(exc: OSError, nbytes: int, peer: int | None) -> IPCError | OSError:
     """The typed error for a failed send, or ``exc`` itself if it is not ours to name."""
     if exc.errno in _GONE:
@@ -307,9 +315,7 @@ class PipeMixin:
         if self.pipe_type == 2:
             real = sock.recv_into(buf, size, _PEEK_TRUNC)
             if real > size:
-                raise _fail("read", MessageTruncated(
-                    f"the next message is {real} bytes, more than read({size}) asked "
-                    "for; it is still in the pipe: call read() with no size", size=real))
+                raise truncated("read", real, size)
         return sock.recv_into(buf, size)
 
     def export_socket(self) -> ExportedSocket:

@@ -269,7 +269,11 @@ class SocketEmitter(EmitterBase):
         self, kind: str, key: int | None, msqid: int | None, mtype: int, nbytes: int,
         data: bytes,
     ) -> None:
-        """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop``."""
+        """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop``.
+
+        Its body repeats ``pipe_io``'s on purpose: one shared helper measured 0.1-0.3 us
+        more per event (5-10 % of the writer's cost) in the monitored program.
+        """
         ring = self._ring
         if ring is None or self.dropped:
             super().queue_io(kind, key, msqid, mtype, nbytes, data)

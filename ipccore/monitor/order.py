@@ -121,13 +121,11 @@ class Reorder:
         if lane_q is not None and not lane_q:
             del self._lanes[lane]
 
-    def _held(self, key: float, event: Event, msg: _Msg | None, upto: float) -> bool:
-        if msg is None or event.kind != "pipe.read":
-            return False
+    def _held(self, key: float, msg: _Msg, upto: float) -> bool:
+        """Whether a ``pipe.read`` (message key ``msg``) with no released write to match
+        waits for one; :meth:`pop_ready` tests those cheap conditions itself first."""
         final = math.isinf(upto)
         if not final and key <= upto - _CYCLE_BREAK * self.hold:
-            return False
-        if msg in self._writers:
             return False
         # A write already queued is waited for whatever its age (a busy collector
         # releases old batches at once); one not seen yet, only for ``hold``.
@@ -155,7 +153,7 @@ class Reorder:
                     bound = min(bound, key)
                     continue
                 if (msg is not None and event.kind == "pipe.read" and msg not in writers
-                        and held_by(key, event, msg, upto)):
+                        and held_by(key, msg, upto)):
                     bound = min(bound, key)
                     if held is None or key < held_key:
                         held, held_key = lane_q, key
@@ -176,7 +174,7 @@ class Reorder:
                 key, event, msg = best[0]
                 if key >= bound or key > upto or (
                         msg is not None and event.kind == "pipe.read"
-                        and msg not in writers and held_by(key, event, msg, upto)):
+                        and msg not in writers and held_by(key, msg, upto)):
                     break
         self._size -= len(out)
         return out
