@@ -211,6 +211,8 @@ class Collector:
         key = max(min(event.ts, time.time()), self._lane_key.get(conn, 0.0))
         self._lane_key[conn] = key
         self._order.push(conn, key, event)
+        if event.kind == "proc.hello":
+            self._sample_first(event.pid)
 
     # -- rings --------------------------------------------------------------------------
 
@@ -263,9 +265,15 @@ class Collector:
         self.invalid += 1
         self._invalid_pending[reason] = self._invalid_pending.get(reason, 0) + 1
 
-    def inject(self, kind: str, fields: dict[str, Any], pid: int | None = None) -> None:
-        """Add an event made by the monitor itself (samples, commands, end)."""
-        now = time.time()
+    def inject(
+        self, kind: str, fields: dict[str, Any], pid: int | None = None, ts: float | None = None
+    ) -> None:
+        """Add an event made by the monitor itself (samples, commands, end).
+
+        ``ts`` is for a command's event, stamped before the command acted: its effects
+        (a child's ``signal.handle``) must not sort before their cause.
+        """
+        now = time.time() if ts is None else ts
         event = Event(0, now, os.getpid() if pid is None else pid, kind, fields)
         self.tree.learn(event)
         self._order.push(0, now, event)
@@ -324,12 +332,21 @@ class Collector:
                 next_stats = now + self.stats_interval
             for pid in sorted(self.tree.alive):
                 if due or pid not in self._sampled:
-                    self._sampled.add(pid)
-                    stats = self._procs.sample(pid)
-                    if stats is not None:
-                        self.inject("proc.stats", stats, pid=pid)
+                    self._sample_pid(pid)
             next_tick = max(next_tick + self.depth_interval, time.monotonic() + 0.01)
             await asyncio.sleep(next_tick - time.monotonic())
+
+    def _sample_pid(self, pid: int) -> None:
+        self._sampled.add(pid)
+        stats = self._procs.sample(pid)
+        if stats is not None:
+            self.inject("proc.stats", stats, pid=pid)
+
+    def _sample_first(self, pid: int) -> None:
+        """Sample a pid the moment it says hello: a short-lived process may be gone by the
+        next tick (a whole demo can end within one ``depth_interval``)."""
+        if pid not in self._sampled:
+            self._sample_pid(pid)
 
     def _sample_queues(self) -> None:
         depths, vanished = self._queues.sample(list(self.tree.queues.values()))

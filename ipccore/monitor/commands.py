@@ -87,6 +87,7 @@ def _signal(collector: Collector, cmd: SendSignal) -> None:
         raise CommandRefused("refusing to signal the monitor itself")
     if not in_tree(collector, pid):
         raise CommandRefused(f"pid {pid} is not part of the monitored program")
+    sent_at = time.time()
     try:
         os.kill(pid, int(cmd.signum))
     except ProcessLookupError:
@@ -95,6 +96,7 @@ def _signal(collector: Collector, cmd: SendSignal) -> None:
         "signal.send",
         {"to": pid, "signal": int(cmd.signum), "name": signal.Signals(cmd.signum).name,
          "ok": True, "via": "monitor"},
+        ts=sent_at,
     )
 
 
@@ -107,6 +109,7 @@ def _write(collector: Collector, cmd: WritePipe) -> None:
     except OSError as exc:
         raise CommandRefused(f"cannot reach the pipe of {cmd.pid}: {exc.strerror}") from None
     sock = socket.socket(fileno=dup)
+    sent_at = time.time()
     try:
         view = memoryview(cmd.data)
         deadline = time.monotonic() + WRITE_TIMEOUT_S
@@ -131,12 +134,14 @@ def _write(collector: Collector, cmd: WritePipe) -> None:
         "pipe.write",
         {"fd": end.fd, "to": cmd.pid, "nbytes": len(cmd.data), "via": "monitor",
          "preview": cmd.data[:64].decode("utf-8", "backslashreplace")},
+        ts=sent_at,
     )
 
 
 def _push(collector: Collector, cmd: PushQueue) -> None:
     if collector.tree.queue_by_key(cmd.key) is None:
         raise CommandRefused(f"queue key {cmd.key} was not opened by the monitored program")
+    sent_at = time.time()
     try:
         sysv_ipc.MessageQueue(cmd.key).send(cmd.data, block=False, type=cmd.mtype)
     except sysv_ipc.BusyError:
@@ -149,6 +154,7 @@ def _push(collector: Collector, cmd: PushQueue) -> None:
         {"key": cmd.key, "msqid": getattr(opened, "msqid", None), "mtype": cmd.mtype,
          "nbytes": len(cmd.data), "via": "monitor",
          "preview": cmd.data[:64].decode("utf-8", "backslashreplace")},
+        ts=sent_at,
     )
 
 
