@@ -1,0 +1,208 @@
+"""The emitter and the collector with real forked writers and real Unix sockets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+
+import pytest
+
+from ipccore.monitor.collector import Collector
+from ipccore.monitor.emitter import SocketEmitter
+from tests.monitor.helpers import (
+    collect,
+    collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    fork_writer,
+    of_kind,
+    reap,
+)
+
+
+async def test_many_writers_keep_their_order_and_lose_nothing(collectors) -> None:
+    collector = await collectors()
+    n, writers = 300, 4
+
+    def body(em: SocketEmitter) -> None:
+        for i in range(n):
+            em.emit("pipe.write", {"fd": 3, "to": None, "nbytes": i, "via": "pipe"}, b"x")
+
+    def top(em: SocketEmitter) -> None:
+        kids = [fork_writer(str(collector.path), body) for _ in range(writers)]
+        for kid in kids:
+            os.waitpid(kid, 0)
+
+    pid = fork_writer(str(collector.path), top)
+    events = await collect(collector, pid)
+    await collector.close()
+    writes = of_kind(events, "pipe.write")
+    assert len(writes) == n * writers
+    by_pid: dict[int, list[int]] = {}
+    for e in writes:
+        by_pid.setdefault(e.pid, []).append(e.get("nbytes"))
+    assert len(by_pid) == writers
+    assert all(seq == list(range(n)) for seq in by_pid.values())
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[-1].kind == "monitor.end"
+    assert collector.invalid == 0
+    assert not collector.path.parent.exists()
+
+
+async def test_sigkill_right_after_the_call_loses_nothing(collectors) -> None:
+    collector = await collectors()
+
+    def body(em: SocketEmitter) -> None:
+        for i in range(200):
+            em.emit("queue.push", {"key": 1, "msqid": 2, "mtype": 1, "nbytes": i}, b"m")
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    pid = fork_writer(str(collector.path), body, close=False)
+    events = await collect(collector, pid)
+    await collector.close()
+    pushes = of_kind(events, "queue.push", pid)
+    assert [e.get("nbytes") for e in pushes] == list(range(200))
+    assert events[-1].kind == "monitor.end"
+    assert events[-1].get("signal") == signal.SIGKILL
+
+
+async def test_slow_reader_never_blocks_and_drops_are_counted(collectors) -> None:
+    """Socket transport: a listener that does not read: the writer keeps going; drops
+    come back as a count."""
+    d = await collectors()  # only for its private directory
+    path = str(d.path.parent / "slow.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    r, w = os.pipe()  # child -> test: the report
+    go_r, go_w = os.pipe()  # test -> child: drained, go on
+    total = 50_000
+
+    def body(em: SocketEmitter) -> None:
+        t0 = time.monotonic()
+        for i in range(total):
+            em.emit("pipe.write", {"fd": 3, "to": None, "nbytes": i, "via": "pipe"}, b"y" * 64)
+        os.write(w, f"{time.monotonic() - t0:.3f} {em.dropped_total}\n".encode())
+        os.read(go_r, 1)  # wait until the reader drained the socket
+        em.emit("timer.fire", {"timer": 1})
+
+    pid = fork_writer(path, body, ring=False)
+    conn, _ = listener.accept()
+    report = b""
+    while not report.endswith(b"\n"):
+        report += os.read(r, 100)
+    took, dropped = report.split()
+    assert float(took) < 30.0, "the writer was wedged by a reader that does not read"
+    assert int(dropped) > 0, "the socket should have filled up"
+    data = b""
+    conn.setblocking(False)
+    try:
+        while chunk := conn.recv(1 << 20):
+            data += chunk
+    except BlockingIOError:
+        pass
+    os.write(go_w, b"g")
+    conn.setblocking(True)
+    conn.settimeout(20)
+    while chunk := conn.recv(1 << 20):
+        data += chunk
+    status = await reap(pid)
+    conn.close()
+    listener.close()
+    for fd in (r, w, go_r, go_w):
+        os.close(fd)
+    await d.close()
+    assert os.waitstatus_to_exitcode(status) == 0
+    import json
+    lines = [json.loads(x) for x in data.splitlines()]
+    writes = [x for x in lines if x["kind"] == "pipe.write"]
+    drops = [x["count"] for x in lines if x["kind"] == "monitor.dropped"]
+    assert sum(drops) == int(dropped)
+    assert len(writes) + sum(drops) == total
+    assert lines[-1]["kind"] == "timer.fire"
+    nums = [x["nbytes"] for x in writes]
+    assert nums == sorted(nums)
+
+
+async def test_collector_gone_the_program_keeps_running(collectors) -> None:
+    collector = await collectors()
+    r, w = os.pipe()
+
+    def body(em: SocketEmitter) -> None:
+        em.emit("timer.fire", {"timer": 1})
+        os.read(r, 1)
+        for _ in range(5000):
+            em.emit("timer.fire", {"timer": 2})
+        if em.enabled:
+            raise AssertionError("the emitter should have disabled itself")
+
+    pid = fork_writer(str(collector.path), body)
+    async for event in collector.events():
+        if event.kind == "timer.fire":
+            break
+    await collector.close()
+    os.write(w, b"g")
+    status = await reap(pid)
+    os.close(r)
+    os.close(w)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+async def test_peer_of_another_uid_is_refused(collectors) -> None:
+    collector = await collectors(uid=os.getuid() + 4242)
+    pid = fork_writer(str(collector.path), lambda em: em.emit("timer.fire", {"timer": 1}))
+    events = await collect(collector, pid)
+    await collector.close()
+    assert collector.refused == 1
+    assert not of_kind(events, "timer.fire")
+    invalid = of_kind(events, "monitor.invalid")
+    assert invalid
+    assert "refused" in invalid[0].get("reason")
+
+
+async def test_pid_comes_from_the_kernel_not_the_line(collectors) -> None:
+    collector = await collectors()
+
+    def body(em: SocketEmitter) -> None:
+        assert em._sock is not None
+        em._sock.setblocking(True)
+        em._sock.sendall(b'{"v":1,"seq":99,"ts":1.0,"pid":1,"kind":"timer.fire","timer":7}\n')
+
+    pid = fork_writer(str(collector.path), body)
+    events = await collect(collector, pid)
+    await collector.close()
+    fired = of_kind(events, "timer.fire")
+    assert [(e.pid, e.get("timer")) for e in fired] == [(pid, 7)]
+    assert fired[0].seq != 99
+
+
+async def test_stats_and_gone_samples(collectors) -> None:
+    collector = await collectors(stats_interval=0.1)
+    r, w = os.pipe()
+
+    def body(em: SocketEmitter) -> None:
+        em.emit("proc.hello", {"role": "master", "ppid": os.getppid(), "name": "t"})
+        os.read(r, 1)
+
+    pid = fork_writer(str(collector.path), body)
+    async for event in collector.events():
+        if event.kind == "proc.stats" and event.pid == pid:
+            stats = event
+            break
+    os.write(w, b"g")
+    events = await collect(collector, pid)
+    await collector.close()
+    os.close(r)
+    os.close(w)
+    assert stats.get("rss") > 0
+    assert stats.get("threads") >= 1
+    assert isinstance(stats.get("state"), str)
+    gone = of_kind(events, "proc.gone", pid)
+    assert len(gone) == 1
+    assert gone[0].get("code") == 0
+
+
+@pytest.mark.parametrize("bad", ["/", "/tmp"])
+def test_attach_path_must_be_in_a_private_dir(bad: str) -> None:
+    with pytest.raises(ValueError, match="0700"):
+        Collector(os.path.join(bad, "events.sock"))

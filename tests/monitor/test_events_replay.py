@@ -1,0 +1,124 @@
+"""Replay: same events every time, broken files reported where they break, no commands."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from ipccore.errors import CommandRefused
+from ipccore.monitor.cli import format_event, replay, safe
+from ipccore.monitor.emitter import SocketEmitter
+from ipccore.monitor.events import Event
+from ipccore.monitor.replay import ReplaySource
+from ipccore.monitor.source import SendSignal
+from tests.monitor.helpers import (
+    collect,
+    collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    fork_writer,
+)
+
+
+async def _record(collectors, tmp_path: Path) -> tuple[Path, list[Event]]:
+    path = tmp_path / "rec.ndjson"
+    collector = await collectors(record=path)
+
+    def body(em: SocketEmitter) -> None:
+        em.emit("proc.hello", {"role": "master", "ppid": 1, "name": "t"})
+        for i in range(50):
+            em.emit("pipe.write", {"fd": 3, "to": 9, "nbytes": 4, "via": "pipe"},
+                    b"\xff\x1b[2J" + bytes([i]))
+        em.emit("io.stdout", {"line": "printed \x1b]0;title\x07 text"})
+
+    pid = fork_writer(str(collector.path), body)
+    events = await collect(collector, pid)
+    await collector.close()
+    return path, events
+
+
+async def _all(source: ReplaySource) -> list[Event]:
+    await source.start()
+    out = [e async for e in source.events()]
+    await source.stop()
+    return out
+
+
+async def test_replay_yields_exactly_what_was_served(collectors, tmp_path: Path) -> None:
+    path, served = await _record(collectors, tmp_path)
+    first = await _all(ReplaySource(path))
+    second = await _all(ReplaySource(path))
+    assert first == served
+    assert second == served
+    assert path.read_text() == "".join(e.to_json() + "\n" for e in served)
+
+
+async def test_truncated_recording_reports_the_line(collectors, tmp_path: Path) -> None:
+    path, served = await _record(collectors, tmp_path)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.ndjson"
+    cut.write_bytes(data[: len(data) - 7])
+    source = ReplaySource(cut)
+    got = await _all(source)
+    assert got[:-1] == served[:-1]
+    assert got[-1].kind == "monitor.invalid"
+    assert got[-1].get("line") == len(served)
+    assert source.error is not None
+    assert source.error.line == len(served)
+
+
+async def test_corrupted_line_in_the_middle(collectors, tmp_path: Path) -> None:
+    path, served = await _record(collectors, tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[4] = b'{"v":1,"seq":5,"ts":"soon","pid":1,"kind":"x"}\n'
+    bad = tmp_path / "bad.ndjson"
+    bad.write_bytes(b"".join(lines))
+    source = ReplaySource(bad)
+    got = await _all(source)
+    assert got[:4] == served[:4]
+    assert len(got) == 5
+    assert got[-1].get("line") == 5
+
+
+async def test_realtime_pace_follows_the_recorded_times(tmp_path: Path) -> None:
+    path = tmp_path / "paced.ndjson"
+    events = [Event(i + 1, 1000.0 + 0.15 * i, 7, "timer.fire", {"timer": i}) for i in range(3)]
+    path.write_text("".join(e.to_json() + "\n" for e in events))
+    t0 = time.monotonic()
+    got = await _all(ReplaySource(path, pace="realtime"))
+    took = time.monotonic() - t0
+    assert got == events
+    assert 0.29 <= took < 5.0
+
+
+async def test_a_recording_takes_no_commands(collectors, tmp_path: Path) -> None:
+    path, _ = await _record(collectors, tmp_path)
+    source = ReplaySource(path)
+    with pytest.raises(CommandRefused, match="recording cannot be changed"):
+        await source.send(SendSignal(1234, 15))
+
+
+def test_bad_pace_is_a_value_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="pace"):
+        ReplaySource(tmp_path / "x", pace="fast")
+
+
+async def test_replay_cli_prints_untrusted_text_safely(collectors, tmp_path: Path, capsys) -> None:
+    path, served = await _record(collectors, tmp_path)
+    out_path = tmp_path / "out.txt"
+    with open(out_path, "w") as out:
+        assert replay(str(path), out) == 0
+    text = out_path.read_text()
+    assert "\x1b" not in text
+    assert "\x07" not in text
+    assert len(text.splitlines()) == len(served)
+    assert "pipe.write" in text
+    assert "\\x1b]0;title\\x07" in text
+
+
+def test_format_event_relative_time_and_escapes() -> None:
+    e = Event(3, 101.5, 42, "io.stdout", {"line": "a\x1bb"})
+    assert format_event(e, 100.0).split()[:3] == ["+", "1.500", "42"] or \
+        format_event(e, 100.0).startswith("+   1.500")
+    assert "\x1b" not in format_event(e, 100.0)
+    assert safe("ok") == "ok"

@@ -1,0 +1,52 @@
+"""Snapshots of each demo's final screen, from committed recordings replayed instantly.
+
+Deterministic by construction: fixed pids, times and stats in the recordings, times shown
+relative to the first event, panes in pid order, no clock, explicit terminal size.
+Regenerate with ``pytest tests/tui/test_tui_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tui.helpers import RECORDINGS, wait_for
+from tui.app import MonitorApp
+from tui.recording import RecordedSource
+
+DEMOS = ["pipe", "sibling", "coroutine", "queue", "signal"]
+
+
+def replay_app(name: str) -> MonitorApp:
+    return MonitorApp(lambda: RecordedSource.from_file(RECORDINGS / f"{name}.ndjson"))
+
+
+async def finished(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, MonitorApp)
+    await wait_for(pilot, lambda: app.finished)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_demo_final_screen(demo: str, snap_compare: Any) -> None:
+    assert snap_compare(replay_app(demo), terminal_size=(120, 36), run_before=finished)
+
+
+def test_help_screen(snap_compare: Any) -> None:
+    assert snap_compare(
+        replay_app("pipe"), terminal_size=(120, 36), run_before=finished, press=["question_mark"]
+    )
+
+
+def test_filtered_log(snap_compare: Any) -> None:
+    async def filtered(pilot: Pilot[Any]) -> None:
+        await finished(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"kind:pipe", "space", *"hello", "enter")
+        await pilot.pause()
+
+    assert snap_compare(replay_app("pipe"), terminal_size=(120, 36), run_before=filtered)
