@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
 
-from ipccore.monitor.events import Event
-from ipccore.monitor.source import Command
+from ipcevents.events import Event
+from ipcevents.source import Command
 
 PIDS = (4101, 4102, 4103)
 MASTER = 4100

@@ -2,8 +2,9 @@
 
 The core calls the emitter after every operation *only* when a monitor is attached, so
 with no monitor the cost is one module-attribute load and an ``is None`` test per
-operation. ``ipccore.monitor.attach()`` installs the real emitter; nothing in the core
-knows how events travel.
+operation. ``ipccore.monitor.attach()`` installs the real emitter (with
+``IPCCORE_MONITOR`` set, when this module loads); nothing in the core knows how events
+travel.
 
 Pipe and queue messages, the events a busy program sends most, go through the typed
 calls ``pipe_io``/``queue_io``: no dict per event, and the real emitter writes them
@@ -15,6 +16,7 @@ into ``emit`` calls.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Protocol
 
 
@@ -76,3 +78,19 @@ class EmitterBase:
 
 emitter: Emitter | None = None
 """The installed emitter, or None when no monitor is attached."""
+
+
+def _attach_from_env() -> None:
+    """Attach to the collector named by ``IPCCORE_MONITOR`` before the first event.
+
+    Every module that reports events imports this one, so this is the first moment an
+    event can happen; ``import ipccore`` alone attaches nothing. Without the variables
+    nothing more is imported.
+    """
+    if os.environ.get("IPCCORE_MONITOR") or os.environ.get("IPCCORE_PDEATHSIG"):
+        from ipccore.monitor import attach_from_env
+
+        attach_from_env()
+
+
+_attach_from_env()

@@ -6,9 +6,21 @@ Each message says what happened and what to do about it. Bad arguments are plain
 
 from __future__ import annotations
 
+from ipcevents.errors import CommandRefused, IPCError, RecordingError
 
-class IPCError(Exception):
-    """Base of every ipccore error."""
+__all__ = [
+    "CapacityRefused",
+    "CommandRefused",
+    "IPCError",
+    "MessageTooLarge",
+    "MessageTruncated",
+    "NoPipe",
+    "NoQueue",
+    "NotStarted",
+    "ProcessGone",
+    "QueueAccessDenied",
+    "RecordingError",
+]
 
 
 class NotStarted(IPCError):
@@ -38,18 +50,6 @@ class MessageTruncated(IPCError):
         super().__init__(message)
         self.size = size
         """The real size of the message in bytes."""
-
-
-class CommandRefused(IPCError):
-    """The monitor refused a command (e.g. a signal to a pid outside the monitored tree)."""
-
-
-class RecordingError(IPCError):
-    """A recording file could not be read completely; ``line`` says where it broke."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 class QueueAccessDenied(IPCError):

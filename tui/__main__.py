@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ipccore.demos import NAMES
-from ipccore.monitor.source import EventSource
+from ipcevents.source import EventSource
 
 DEMO_NAMES = (*NAMES, "playground")
 Factory = Callable[[], EventSource]
@@ -65,7 +65,7 @@ def replay_factory(path: Path, pace: str = "realtime") -> Factory:
     if not path.is_file():
         raise SourceMissing(f"no such recording: {path}")
     try:
-        from ipccore.monitor.replay import ReplaySource
+        from ipcevents.replay import ReplaySource
     except ImportError:
         from tui.recording import RecordedSource
 

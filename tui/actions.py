@@ -12,8 +12,8 @@ from collections.abc import Callable
 from textual.app import App
 from textual.reactive import reactive
 
-from ipccore.errors import CommandRefused
-from ipccore.monitor.source import Command, EventSource, PushQueue, SendSignal, WritePipe
+from ipcevents.errors import CommandRefused
+from ipcevents.source import Command, EventSource, PushQueue, SendSignal, WritePipe
 from tui.logfilter import LogFilter
 from tui.screens.dialogs import ConfirmScreen, PushPrompt, TextPrompt
 from tui.screens.help import HelpScreen

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ipccore.monitor.source import EventSource
+from ipcevents.source import EventSource
 from tui.actions import ActionsMixin
 from tui.commands import ActionsProvider
 from tui.messages import SourceEnded, SourceFailed

@@ -15,8 +15,8 @@ import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
-from ipccore.monitor.events import Event
-from ipccore.monitor.source import Command
+from ipcevents.events import Event
+from ipcevents.source import Command
 from tui.state import MonitorState, apply
 
 PIDS = tuple(range(9001, 9009))

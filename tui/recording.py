@@ -1,7 +1,7 @@
 """A recording loaded whole into memory, as an EventSource: for snapshots and screenshots.
 
 Deterministic by construction (no clock, instant pace), and independent of the live
-machinery; ``python -m tui --replay`` prefers ``ipccore.monitor.replay.ReplaySource``
+machinery; ``python -m tui --replay`` prefers ``ipcevents.replay.ReplaySource``
 when it is installed and falls back to this.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from ipccore.errors import CommandRefused
-from ipccore.monitor.events import Event, EventDecodeError
-from ipccore.monitor.source import Command
+from ipcevents.errors import CommandRefused
+from ipcevents.events import Event, EventDecodeError
+from ipcevents.source import Command
 
 
 def load_events(path: Path) -> list[Event]:

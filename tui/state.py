@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tui.text import clip, describe, ending_of, meaningful_name, signal_name
 
 LOG_MAX = 5000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal as _signal
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 
 TEXT_MAX = 160
 """Characters of untrusted text (previews, output lines) kept per log line or pane."""

@@ -1,7 +1,12 @@
-"""The event stream: attach a process to a collector, and the sources the UI reads.
+"""The event stream's producing side: attach a process to a collector, the collector and
+the live sources. The vocabulary (events, sources' protocol, replay, fake) is
+:mod:`ipcevents`.
 
 Headless: never imports textual or rich. With no monitor attached the core pays one
-``is None`` test per operation (see :mod:`ipccore._trace`).
+``is None`` test per operation (see :mod:`ipccore._trace`). Importing this package has no
+side effect: the emitter, the tee and the fork hook load on the first :func:`attach`,
+and :mod:`ipccore._trace` calls :func:`attach_from_env` when it first loads (importing
+them here would make a circle with it).
 """
 
 from __future__ import annotations
@@ -13,24 +18,7 @@ import os
 import signal
 import sys
 
-from ipccore import _trace
-from ipccore.monitor.emitter import SocketEmitter
-from ipccore.monitor.events import Event, EventDecodeError
-from ipccore.monitor.source import Command, EventSource, PushQueue, SendSignal, WritePipe
-from ipccore.monitor.tee import Tee
-
-__all__ = [
-    "Command",
-    "Event",
-    "EventDecodeError",
-    "EventSource",
-    "PushQueue",
-    "SendSignal",
-    "WritePipe",
-    "attach",
-    "attach_from_env",
-    "detach",
-]
+__all__ = ["attach", "attach_from_env", "detach"]
 
 ENV_SOCKET = "IPCCORE_MONITOR"
 ENV_PDEATHSIG = "IPCCORE_PDEATHSIG"
@@ -47,15 +35,22 @@ def _proc_name() -> str:
 
 
 def _after_fork_in_child() -> None:
+    from ipccore import _trace
+    from ipccore.monitor.emitter import SocketEmitter
+
     emitter = _trace.emitter
     if isinstance(emitter, SocketEmitter):
         emitter.reconnect_after_fork()
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+_fork_hook = False
+"""Whether :func:`_after_fork_in_child` is registered (once, by the first attach)."""
 
 
 def _close_emitter() -> None:
+    from ipccore import _trace
+    from ipccore.monitor.tee import Tee
+
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, Tee):
             with contextlib.suppress(Exception):
@@ -75,6 +70,14 @@ def attach(path: str) -> None:
         raise TypeError(f"path must be a str, not {type(path).__name__}")
     if not path:
         raise ValueError("path must not be empty")
+    global _fork_hook
+    from ipccore import _trace
+    from ipccore.monitor.emitter import SocketEmitter
+    from ipccore.monitor.tee import Tee
+
+    if not _fork_hook:
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _fork_hook = True
     if _trace.emitter is not None:
         detach()
     emitter = SocketEmitter(path)
@@ -99,6 +102,9 @@ def attach(path: str) -> None:
 
 def detach() -> None:
     """Flush and stop sending events; restore the real stdout/stderr."""
+    from ipccore import _trace
+    from ipccore.monitor.tee import Tee
+
     atexit.unregister(_close_emitter)
     _close_emitter()
     _trace.emitter = None
@@ -118,7 +124,10 @@ def _die_with_monitor(monitor_pid: int) -> None:
 
 
 def attach_from_env() -> None:
-    """Attach if ``IPCCORE_MONITOR`` is set; called when ipccore is imported. Never raises."""
+    """Attach if ``IPCCORE_MONITOR`` is set; called when the first module that reports
+    events loads (:mod:`ipccore._trace`). Never raises."""
+    from ipccore import _trace
+
     pdeath = os.environ.pop(ENV_PDEATHSIG, "")
     if pdeath.isdigit() and int(pdeath) > 1:
         _die_with_monitor(int(pdeath))

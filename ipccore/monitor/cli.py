@@ -17,9 +17,9 @@ import sys
 from typing import Any, TextIO
 
 from ipccore.errors import RecordingError
-from ipccore.monitor.events import Event
 from ipccore.monitor.live import LiveSource
-from ipccore.monitor.replay import read_recording
+from ipcevents.events import Event
+from ipcevents.replay import read_recording
 
 USAGE = """usage: python -m ipccore record TARGET [ARGS...] -o FILE.ndjson
        python -m ipccore replay FILE.ndjson"""

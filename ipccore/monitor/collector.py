@@ -23,12 +23,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO, Any
 
-from ipccore.monitor.events import Event, EventDecodeError, check_fields
 from ipccore.monitor.order import Reorder
 from ipccore.monitor.privdir import make_private_dir, reclaim_stale_dirs
 from ipccore.monitor.ring import RingError, RingReader
 from ipccore.monitor.sampler import ProcSampler, QueueSampler
 from ipccore.monitor.tree import Tree
+from ipcevents.events import Event, EventDecodeError, check_fields
 
 MAX_LINE = 16384
 """Longest accepted line in bytes; emitters bound previews and io lines well below."""

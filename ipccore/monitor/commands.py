@@ -22,7 +22,7 @@ import sysv_ipc
 
 from ipccore.errors import CommandRefused
 from ipccore.monitor.collector import Collector
-from ipccore.monitor.source import Command, PushQueue, SendSignal, WritePipe
+from ipcevents.source import Command, PushQueue, SendSignal, WritePipe
 
 _SYS_PIDFD_GETFD = 438
 WRITE_TIMEOUT_S = 1.0

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ipccore._trace import EmitterBase
-from ipccore.monitor.events import PREVIEW_MAX, json_value
 from ipccore.monitor.ring import HOT, NONE, VIA_CODE, RingWriter
+from ipcevents.events import PREVIEW_MAX, json_value
 
 CLOSE_FLUSH_S = 0.5
 """How long ``close()`` may block to hand the last bytes to the kernel."""

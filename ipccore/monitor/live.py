@@ -22,9 +22,9 @@ import sysv_ipc
 
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.commands import carry_out
-from ipccore.monitor.events import Event
-from ipccore.monitor.source import Command
 from ipccore.monitor.tee import LINE_MAX
+from ipcevents.events import Event
+from ipcevents.source import Command
 
 STOP_GRACE_S = 2.0
 """How long ``stop()`` waits after SIGTERM before SIGKILL."""

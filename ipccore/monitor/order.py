@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 
 _Msg = tuple[int, int, str]
 _Entry = tuple[float, Event, "_Msg | None"]

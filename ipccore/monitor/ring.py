@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ipccore.monitor.events import PREVIEW_MAX, Event
+from ipcevents.events import PREVIEW_MAX, Event
 
 MAGIC = b"IPCR"
 VERSION = 1

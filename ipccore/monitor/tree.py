@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,8 @@ from ipccore.keys import KEY_MAX, fresh_key, ftok
 from ipccore.monitor import attach
 from ipccore.monitor.commands import carry_out
 from ipccore.monitor.live import LiveSource
-from ipccore.monitor.replay import ReplaySource
-from ipccore.monitor.source import PushQueue, SendSignal, WritePipe
+from ipcevents.replay import ReplaySource
+from ipcevents.source import PushQueue, SendSignal, WritePipe
 
 _watching = False
 _seen: list[str] = []

@@ -23,8 +23,8 @@ from ipccore.errors import MessageTooLarge
 from ipccore.keys import fresh_key
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter, encode
-from ipccore.monitor.events import PREVIEW_MAX, Event, preview
 from ipccore.pipe import max_datagram
+from ipcevents.events import PREVIEW_MAX, Event, preview
 from tests.core.helpers import reap
 from tests.core.queue_helpers import Recorder
 from tests.monitor.helpers import collect, fork_writer, of_kind

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipccore.monitor.emitter import encode
-from ipccore.monitor.events import (
+from ipcevents.events import (
     ALL_KINDS,
     PEER_KINDS,
     Event,

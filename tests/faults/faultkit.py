@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 
 PROGRAMS = Path(__file__).parent.parent / "programs"
 REPO = Path(__file__).parent.parent.parent

@@ -16,7 +16,7 @@ import sysv_ipc
 
 from ipccore import _sysv
 from ipccore.keys import fresh_key
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tests.core.queue_helpers import wait_blocked
 from tests.faults.faultkit import (
     deadline_until,

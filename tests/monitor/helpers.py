@@ -14,7 +14,7 @@ import pytest
 from ipccore import _trace
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 
 
 def fork_writer(

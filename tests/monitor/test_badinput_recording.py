@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ipccore.errors import RecordingError
-from ipccore.monitor.events import Event
-from ipccore.monitor.replay import ReplaySource, read_recording
+from ipcevents.events import Event
+from ipcevents.replay import ReplaySource, read_recording
 from tests.tui.helpers import recording
 
 SOURCE = [e for e in recording("pipe") if e.kind != "monitor.end"][:40]

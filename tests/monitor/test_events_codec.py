@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ipccore.monitor.emitter import encode
-from ipccore.monitor.events import (
+from ipcevents.events import (
     PEER_KINDS,
     PREVIEW_MAX,
     Event,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ipccore.monitor.events import Event
 from ipccore.monitor.live import LiveSource
-from ipccore.monitor.replay import ReplaySource
+from ipcevents.events import Event
+from ipcevents.replay import ReplaySource
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("ipccore.demos.cli") is None, reason="the demos are not there yet")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ipccore.monitor.events import Event
 from ipccore.monitor.live import AttachSource, LiveSource
+from ipcevents.events import Event
 
 EXCHANGE = textwrap.dedent("""
     from ipccore import Process
@@ -102,7 +102,7 @@ async def test_attach_source_serves_a_program_started_elsewhere() -> None:
     try:
         env = dict(os.environ, IPCCORE_MONITOR=path)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "import ipccore; print('attached')", env=env,
+            sys.executable, "-c", "from ipccore import Process; print('attached')", env=env,
             stdout=asyncio.subprocess.DEVNULL)
         seen: list[Event] = []
 

@@ -13,9 +13,9 @@ import pytest
 
 from ipccore.errors import CommandRefused
 from ipccore.keys import fresh_key
-from ipccore.monitor.events import Event
 from ipccore.monitor.live import AttachSource, LiveSource
-from ipccore.monitor.source import PushQueue, SendSignal, WritePipe
+from ipcevents.events import Event
+from ipcevents.source import PushQueue, SendSignal, WritePipe
 
 ECHO = textwrap.dedent("""
     import sys
@@ -176,7 +176,8 @@ async def test_attach_source_refuses_a_shared_directory() -> None:
 
 
 def test_record_cli_passes_output_and_exit_status(tmp_path: Path) -> None:
-    script = _script(tmp_path, "import ipccore\nprint('hello out')\nraise SystemExit(7)\n")
+    script = _script(tmp_path,
+                     "from ipccore import Process\nprint('hello out')\nraise SystemExit(7)\n")
     rec = tmp_path / "r.ndjson"
     result = subprocess.run(
         [sys.executable, "-m", "ipccore", "record", script, "-o", str(rec)],

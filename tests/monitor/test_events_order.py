@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from ipccore.monitor.events import Event
 from ipccore.monitor.order import _MAX_MESSAGES, Reorder
+from ipcevents.events import Event
 
 
 def _w(pid: int, to: int, text: str, ts: float) -> Event:

@@ -10,9 +10,9 @@ import pytest
 from ipccore.errors import CommandRefused
 from ipccore.monitor.cli import format_event, replay, safe
 from ipccore.monitor.emitter import SocketEmitter
-from ipccore.monitor.events import Event
-from ipccore.monitor.replay import ReplaySource
-from ipccore.monitor.source import SendSignal
+from ipcevents.events import Event
+from ipcevents.replay import ReplaySource
+from ipcevents.source import SendSignal
 from tests.monitor.helpers import (
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from ipccore.monitor.emitter import SocketEmitter
-from ipccore.monitor.events import Event
 from ipccore.monitor.ring import (
     CAPACITY,
     HEADER,
@@ -20,6 +19,7 @@ from ipccore.monitor.ring import (
     RingReader,
     RingWriter,
 )
+from ipcevents.events import Event
 from tests.monitor.helpers import (
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)

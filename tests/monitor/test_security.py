@@ -27,7 +27,7 @@ from ipccore.monitor import attach
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.commands import carry_out
 from ipccore.monitor.emitter import encode
-from ipccore.monitor.source import PushQueue, SendSignal, WritePipe
+from ipcevents.source import PushQueue, SendSignal, WritePipe
 from tests.monitor.helpers import reap
 
 REPO = Path(__file__).parent.parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tui.recording import load_events
 
 RECORDINGS = Path(__file__).parent.parent / "data" / "recordings"

@@ -8,7 +8,7 @@ control-character cases and a flood of very long lines.
 
 from __future__ import annotations
 
-from ipccore.monitor.fake import FakeSource
+from ipcevents.fake import FakeSource
 from tests.tui.helpers import ev, family, wait_for
 from tui.app import MonitorApp
 from tui.widgets.eventlog import EventLog

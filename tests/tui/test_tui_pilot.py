@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from rich.text import Text
 
-from ipccore.monitor.fake import FakeSource
-from ipccore.monitor.source import PushQueue, SendSignal, WritePipe
+from ipcevents.fake import FakeSource
+from ipcevents.source import PushQueue, SendSignal, WritePipe
 from tests.tui.helpers import ev, family, wait_for
 from tui.app import MonitorApp
 from tui.screens.dialogs import ConfirmScreen

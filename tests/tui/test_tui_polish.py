@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from ipccore.demos import NAMES
-from ipccore.monitor.events import Event
-from ipccore.monitor.fake import FakeSource
-from ipccore.monitor.source import PushQueue, WritePipe
+from ipcevents.events import Event
+from ipcevents.fake import FakeSource
+from ipcevents.source import PushQueue, WritePipe
 from tests.tui.helpers import ev, family, recording, wait_for
 from tui.__main__ import DEMO_NAMES
 from tui.app import MonitorApp, key_bar

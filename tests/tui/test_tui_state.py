@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tests.tui.helpers import T0, ev, family, recording
 from tui.logfilter import LogFilter
 from tui.state import LOG_MAX, MonitorState, apply

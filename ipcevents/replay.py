@@ -15,9 +15,9 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from ipccore.errors import CommandRefused, RecordingError
-from ipccore.monitor.events import Event, EventDecodeError, check_fields
-from ipccore.monitor.source import Command
+from ipcevents.errors import CommandRefused, RecordingError
+from ipcevents.events import Event, EventDecodeError, check_fields
+from ipcevents.source import Command
 
 PACES = ("instant", "realtime")
 MAX_LINE = 1 << 20
@@ -40,7 +40,7 @@ def read_recording(path: str | os.PathLike[str]) -> Iterator[Event]:
 
 
 class ReplaySource:
-    """An :class:`~ipccore.monitor.source.EventSource` over an NDJSON recording."""
+    """An :class:`~ipcevents.source.EventSource` over an NDJSON recording."""
 
     def __init__(self, path: str | os.PathLike[str], pace: str = "instant",
                  *, title: str | None = None) -> None:

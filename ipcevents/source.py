@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 
 
 @dataclass(frozen=True, slots=True)

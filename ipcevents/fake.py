@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 
-from ipccore.errors import CommandRefused
-from ipccore.monitor.events import Event
-from ipccore.monitor.source import Command, SendSignal
+from ipcevents.errors import CommandRefused
+from ipcevents.events import Event
+from ipcevents.source import Command, SendSignal
 
 _END = None
 
