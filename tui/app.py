@@ -1,62 +1,53 @@
-"""The monitor app: wires an EventSource to the state model and the widgets.
+"""The monitor app: wires an EventSource to the state model, the widgets and the keys.
 
 Events are folded into :class:`~tui.state.MonitorState` by one worker; the widgets are
 redrawn from it by a timer at most ``REFRESH_HZ`` times a second, so a flood costs a
-few list rebuilds per second, not one widget update per event. User actions live in
-:mod:`tui.actions`.
+few list rebuilds per second, not one widget update per event. Keys come from the one
+table in :mod:`tui.keys`; who a command goes to is decided by :mod:`tui.targets`. A
+refused command (``CommandRefused``) or any source error becomes a notice, never a
+traceback; a command's effect comes back as events.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
-from textual.widgets import Static
 
-from ipcevents.source import EventSource
-from tui.actions import ActionsMixin
+from ipcevents.errors import CommandRefused
+from ipcevents.source import Command, EventSource, PushQueue, SendSignal, WritePipe
+from tui import keys
 from tui.commands import ActionsProvider
 from tui.messages import SourceEnded, SourceFailed
+from tui.screens.dialogs import ConfirmScreen, PushPrompt, TextPrompt
+from tui.screens.help import HelpScreen
 from tui.screens.picker import DemoPicker
 from tui.state import MonitorState, apply
-from tui.text import ending_of
+from tui.targets import pipe_write_refusal, queue_choices, signal_targets, target_description
+from tui.text import ending_of, signal_name
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
-from tui.widgets.procs import ProcessList, role_label
+from tui.widgets.keybar import KeyBar
+from tui.widgets.procs import ProcessList, ProcPane
 from tui.widgets.queues import QueuePanel
 from tui.widgets.signals import SignalPanel
+from tui.widgets.status import StatusLine
 
 SourceFactory = Callable[[], EventSource]
-KEYS_SHOWN = (
-    ("↑↓", "select"), ("1-8", "signal"), ("w", "write"), ("u", "push"), ("/", "filter"),
-    ("s", "search"), ("r", "restart"), ("^p", "commands"), ("?", "help"), ("q", "quit"),
-)
-"""The main keys, fitting 120 columns with room to spare (``a`` is in the signal panel,
-follow/pause in the status line); the help screen and the command palette list all."""
-
-
-def key_bar() -> Text:
-    """The bottom line: the main keys (a static Footer, identical in every snapshot)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    for key, what in KEYS_SHOWN:
-        text.append(f" {key} ", "bold reverse")
-        text.append(f" {what} ")
-    return text
-
 REFRESH_HZ = 15
 YIELD_EVERY = 512
 """Events folded between two yields to the event loop, so keys stay responsive."""
 
 
-class MonitorApp(ActionsMixin):
+class MonitorApp(App[int]):
     """``python -m tui``: watch one program's processes, pipes, queues and signals."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -65,34 +56,15 @@ class MonitorApp(ActionsMixin):
     """Nothing grabs focus at start, so up/down select panes instead of scrolling the log."""
     COMMANDS = App.COMMANDS | {ActionsProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "quit"),
-        Binding("question_mark", "help", "help"),
-        Binding("down,j", "select(1)", "next", show=False),
-        Binding("up,k", "select(-1)", "prev", show=False),
-        Binding("1", "send_signal(10)", "USR1", show=False),
-        Binding("2", "send_signal(12)", "USR2", show=False),
-        Binding("3", "send_signal(15)", "TERM", show=False),
-        Binding("4", "send_signal(2)", "INT", show=False),
-        Binding("5", "send_signal(1)", "HUP", show=False),
-        Binding("6", "send_signal(19)", "STOP", show=False),
-        Binding("7", "send_signal(18)", "CONT", show=False),
-        Binding("8", "send_signal(9)", "KILL", show=False),
-        Binding("a", "toggle_all", "target"),
-        Binding("w", "write_pipe", "write"),
-        Binding("u", "push_queue", "push"),
-        Binding("f", "toggle_follow", "follow"),
-        Binding("slash", "filter_log", "filter"),
-        Binding("p", "filter_selected", "pid filter", show=False),
-        Binding("s", "search_log", "search", show=False),
-        Binding("n", "find(1)", "next match", show=False),
-        Binding("N", "find(-1)", "previous match", show=False),
-        Binding("escape", "clear_filter", "clear filter", show=False),
-        Binding("r", "restart", "restart"),
-        Binding("x", "stop", "stop"),
+        Binding(a.keys, a.action, a.label, show=False) for a in keys.actions()
     ]
 
     finished: reactive[bool] = reactive(False)
     """The source ended; the screen keeps the final state until restart or quit."""
+    selected: reactive[int | None] = reactive(None)
+    """The pid of the selected pane: the target of signals and pipe writes."""
+    all_children: reactive[bool] = reactive(False)
+    """Signals go to every live child instead of the selected pane."""
 
     def __init__(
         self,
@@ -112,7 +84,7 @@ class MonitorApp(ActionsMixin):
         self._drawn = -1
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status")
+        yield StatusLine()
         with Horizontal(id="top"):
             yield ProcessList()
             with Vertical(id="side"):
@@ -120,7 +92,7 @@ class MonitorApp(ActionsMixin):
                 yield SignalPanel()
                 yield Banner()
         yield EventLog()
-        yield Static(key_bar(), id="keys")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_interval(1 / REFRESH_HZ, self.redraw, name="redraw")
@@ -228,43 +200,18 @@ class MonitorApp(ActionsMixin):
         self.query_one(EventLog).sync(state)
         self._draw_status()
 
-    def refresh_status(self) -> None:
-        self._draw_status()
-
     def _draw_status(self) -> None:
         state, log = self.state, self.query_one(EventLog)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" ipcscope ", "bold reverse")
-        text.append(f" {self.source.title if self.source else 'no source'} ", "bold")
-        text.append(f"│ {state.events} events ", "")
-        text.append(f"│ {len(state.procs)} processes ", "")
         finished = self.finished or state.ended
+        title = self.source.title if self.source else "no source"
+        self.query_one(StatusLine).show(title, state, finished, log)
         end = ending_of(state.end_code, state.end_signal) if state.ended else "ended"
-        if finished:
-            text.append("│ finished ", "bold yellow")
-        else:
-            text.append("│ running ", "bold green")
-        text.append("│ log following " if log.follow else "│ log PAUSED ", "")
-        if log.log_filter.active:
-            text.append(f"│ filter: {log.log_filter.describe()} ", "bold cyan")
-        if log.search:
-            text.append(f"│ search: {log.search} ", "bold yellow")
-        if state.dropped:
-            text.append(f"│ {state.dropped} dropped ", "bold red")
-        self.query_one("#status", Static).update(text)
         ended = sum(1 for p in state.procs.values() if p.ended)
         self.query_one(Banner).show(finished, end, len(state.procs), ended)
         self._draw_target()
 
     def _draw_target(self) -> None:
-        if self.all_children:
-            what = f"all children ({len(self.state.children())})"
-        elif self.selected is None:
-            what = "nothing selected"
-        else:
-            view = self.state.procs.get(self.selected)
-            role = role_label(view) if view else "?"
-            what = f"pid {self.selected} ({role})"
+        what = target_description(self.state, self.selected, self.all_children)
         self.query_one(SignalPanel).show_target(what, self.all_children)
 
     def watch_selected(self) -> None:
@@ -275,3 +222,134 @@ class MonitorApp(ActionsMixin):
     def watch_all_children(self) -> None:
         if self._is_mounted:
             self._draw_target()
+
+    def on_event_log_view_changed(self) -> None:
+        self._draw_status()
+
+    # ---------- selection and signals ----------
+
+    def action_select(self, step: int) -> None:
+        pids = sorted(self.state.procs)
+        if not pids:
+            return
+        index = pids.index(self.selected) + step if self.selected in pids else 0
+        self.selected = pids[max(0, min(len(pids) - 1, index))]
+        self.query_one(ProcessList).reveal(self.selected)
+
+    def on_proc_pane_selected(self, message: ProcPane.Selected) -> None:
+        self.selected = message.pid
+
+    def on_signal_panel_requested(self, message: SignalPanel.Requested) -> None:
+        self.action_send_signal(message.signum)
+
+    def action_toggle_all(self) -> None:
+        self.all_children = not self.all_children
+
+    def action_send_signal(self, signum: int) -> None:
+        targets = signal_targets(self.state, self.selected, self.all_children)
+        if not targets:
+            self.notify("Select a process pane first (click it, or up/down).", severity="warning")
+            return
+        commands: list[Command] = [SendSignal(pid, signum) for pid in targets]
+        if signum != signal.SIGKILL:
+            self._send(commands)
+            return
+        who = ", ".join(str(p) for p in targets)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._send(commands)
+
+        question = f"Send {signal_name(signum)} to {who}? It cannot be caught."
+        self.push_screen(ConfirmScreen(question), confirmed)
+
+    # ---------- messages into pipes and queues ----------
+
+    def action_write_pipe(self) -> None:
+        pid = self.selected
+        refusal = pipe_write_refusal(self.state, pid)
+        if refusal is not None:
+            self.notify(refusal.message, title=refusal.title, severity="warning", markup=False)
+            return
+        assert pid is not None  # no refusal: a live child is selected
+
+        def send(text: str | None) -> None:
+            if text:
+                self._send([WritePipe(pid, text.encode())])
+
+        who = f"{self.state.procs[pid].label} (pid {pid})"
+        self.push_screen(TextPrompt(f"Write into the pipe of {who}:", "hello"), send)
+
+    def action_push_queue(self) -> None:
+        choices = queue_choices(self.state, self.selected)
+        if choices is None:
+            self.notify("No SysV queue is in use.", severity="warning")
+            return
+
+        def send(answer: tuple[int, str] | None) -> None:
+            if answer is not None and answer[1]:
+                self._send([PushQueue(answer[0], answer[1].encode())])
+
+        self.push_screen(PushPrompt(*choices), send)
+
+    def _send(self, commands: list[Command]) -> None:
+        self.run_worker(
+            self._send_all(commands), name="send", group="commands", exit_on_error=False
+        )
+
+    async def _send_all(self, commands: list[Command]) -> None:
+        source = self.source
+        if source is None:
+            self.notify("Nothing is running: press r to restart.", severity="warning")
+            return
+        for command in commands:
+            try:
+                await source.send(command)
+            except CommandRefused as exc:
+                self.notify(str(exc), title="refused", severity="error", markup=False)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                self.notify(error, title="failed", severity="error", markup=False)
+
+    # ---------- the log ----------
+
+    def action_toggle_follow(self) -> None:
+        log = self.query_one(EventLog)
+        log.follow = not log.follow
+
+    def action_filter_log(self) -> None:
+        self.query_one(EventLog).ask_filter()
+
+    def action_filter_selected(self) -> None:
+        if self.selected is not None:
+            self.query_one(EventLog).filter_pid(self.selected)
+
+    def action_clear_filter(self) -> None:
+        self.query_one(EventLog).clear()
+
+    def action_search_log(self) -> None:
+        self.query_one(EventLog).ask_search()
+
+    def action_find(self, step: int) -> None:
+        self.query_one(EventLog).find_next(step)
+
+    # ---------- the run ----------
+
+    async def action_restart(self) -> None:
+        factory = self.factory
+        if factory is None:
+            return
+        await self.stop_source()
+        self.start_source(factory)
+        self.notify("restarted")
+
+    async def action_stop(self) -> None:
+        await self.stop_source()
+        self.notify("stopped: processes ended, queues removed (r restarts)")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        await self.stop_source()
+        self.exit(0)

@@ -73,6 +73,13 @@ class ProcView:
             return self.ending
         return self.status
 
+    @property
+    def label(self) -> str:
+        """``master`` / ``child #1``: how the demo's code refers to the process."""
+        if self.ident is not None and self.role != "master":
+            return f"{self.role} #{self.ident}"
+        return self.role
+
 
 @dataclass(slots=True)
 class QueueView:

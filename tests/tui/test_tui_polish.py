@@ -11,14 +11,15 @@ from ipcevents.fake import FakeSource
 from ipcevents.source import PushQueue, WritePipe
 from tests.tui.helpers import ev, family, recording, wait_for
 from tui.__main__ import DEMO_NAMES
-from tui.app import MonitorApp, key_bar
+from tui.app import MonitorApp
 from tui.commands import ACTIONS
+from tui.keys import help_rows
 from tui.screens.dialogs import PushPrompt
-from tui.screens.help import KEYS
 from tui.screens.picker import SCENARIOS
 from tui.state import MonitorState, apply
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
+from tui.widgets.keybar import key_bar
 from tui.widgets.procs import ProcPane, pane_title
 
 SIZE = (120, 36)
@@ -62,7 +63,7 @@ def test_title_shows_a_meaningful_name_and_never_a_path() -> None:
 
 def test_key_bar_fits_120_columns_and_every_key_is_in_help_and_palette() -> None:
     assert key_bar().cell_len <= 118
-    keys = {k for k, _ in KEYS}
+    keys = {k for k, _ in help_rows()}
     for key in ("s", "n, N", "/", "escape", "w", "u", "a", "f", "r", "x", "q", "?"):
         assert key in keys
     actions = {action for _, _, action in ACTIONS}

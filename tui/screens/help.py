@@ -1,4 +1,4 @@
-"""The help screen: every key of the monitor, generated from the app's bindings."""
+"""The help screen: every key of the monitor, from the one table of keys (:mod:`tui.keys`)."""
 
 from __future__ import annotations
 
@@ -12,25 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("up/k, down/j", "select the previous / next process pane (or click a pane)"),
-    ("1 … 8", "send SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP, SIGSTOP, SIGCONT, SIGKILL"),
-    ("a", "toggle the signal target: selected pane / all children"),
-    ("w", "write a message into the selected child's pipe"),
-    ("u", "push a message into a queue (pick which one when several are in use)"),
-    ("f", "follow the log / pause it"),
-    ("/", "filter the log: only lines with pid:N kind:K and the words"),
-    ("p", "filter the log to the selected process (again: clear)"),
-    ("s", "search the log without filtering: matches are highlighted, the log pauses"),
-    ("n, N", "jump to the next (newer) / previous (older) search match"),
-    ("escape", "clear the log filter and the search"),
-    ("r", "restart the demo"),
-    ("x", "stop the demo (processes end, queues are removed)"),
-    ("ctrl+p", "command palette (every action above)"),
-    ("?", "this help"),
-    ("q", "quit (stops every process and queue the monitor started)"),
-)
-"""Every key, in the order a newcomer needs them (also rendered into docs/tui.md)."""
+from tui.keys import help_rows
 
 
 class HelpScreen(ModalScreen[None]):
@@ -44,7 +26,7 @@ class HelpScreen(ModalScreen[None]):
         table = Table(title="ipcscope monitor: keys", expand=True, show_edge=False)
         table.add_column("key", style="bold cyan", no_wrap=True)
         table.add_column("action")
-        for key, action in KEYS:
+        for key, action in help_rows():
             table.add_row(key, action)
         with VerticalScroll(classes="dialog help"):
             yield Static(table)

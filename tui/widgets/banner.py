@@ -10,20 +10,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-GUIDE: tuple[tuple[str, str], ...] = (
-    ("↑↓ / click", "select a process pane"),
-    ("1 … 8", "send a signal (a: all children)"),
-    ("w", "write into the child's pipe"),
-    ("u", "push into a queue"),
-    ("s  n N", "search the log, next / previous"),
-    ("/  Esc", "filter the log / clear"),
-    ("?", "every key"),
-)
+from tui.keys import guide
 
 
 def guide_text() -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
-    for i, (key, what) in enumerate(GUIDE):
+    for i, (key, what) in enumerate(guide()):
         if i:
             text.append("\n")
         text.append(f"{key:>11} ", "bold cyan")
@@ -52,7 +44,7 @@ class Banner(Static):
     """Guide while running, "finished" once the source ended."""
 
     def __init__(self) -> None:
-        super().__init__(id="banner")
+        super().__init__()
         self.border_title = "guide"
         self._shown: tuple[object, ...] | None = None
 

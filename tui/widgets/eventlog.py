@@ -12,11 +12,13 @@ from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.logfilter import LogFilter
+from tui.screens.dialogs import TextPrompt
 from tui.state import LogLine, MonitorState
 
 KIND_STYLES = {
@@ -38,6 +40,9 @@ CURSOR_STYLE = Style(bgcolor="grey30", bold=True)
 class EventLog(ScrollView, can_focus=True):
     """Shows the filtered tail of ``MonitorState.log``; follows the end unless paused."""
 
+    class ViewChanged(Message):
+        """Following, the filter or the search changed (the status line shows them)."""
+
     DEFAULT_CSS = """
     EventLog { overflow-y: scroll; overflow-x: hidden; }
     """
@@ -52,7 +57,7 @@ class EventLog(ScrollView, can_focus=True):
     """Index (into ``lines``) of the current search match, drawn highlighted."""
 
     def __init__(self) -> None:
-        super().__init__(id="log")
+        super().__init__()
         self.border_title = "log"
         self.lines: list[LogLine] = []
         self._shown_version = -1
@@ -79,15 +84,68 @@ class EventLog(ScrollView, can_focus=True):
         self.cursor = None
         if self._state is not None:
             self.sync(self._state, force=True)
+        self.post_message(self.ViewChanged())
 
     def watch_follow(self, follow: bool) -> None:
         if follow and self._state is not None:
             self.sync(self._state, force=True)
+        self.post_message(self.ViewChanged())
 
     def watch_search(self) -> None:
         self._cache.clear()
         self.cursor = None
         self.refresh()
+        self.post_message(self.ViewChanged())
+
+    def filter_pid(self, pid: int) -> None:
+        """Show only ``pid``'s lines; the same pid again shows every line."""
+        if self.log_filter.pids == {pid}:
+            self.log_filter = LogFilter()
+        else:
+            self.log_filter = LogFilter(frozenset({pid}))
+
+    def clear(self) -> None:
+        """Drop the filter and the search."""
+        self.log_filter = LogFilter()
+        self.search = ""
+
+    def ask_filter(self) -> None:
+        """Prompt for a filter (``pid:N kind:K words``); one that does not parse is a notice."""
+
+        def apply_filter(query: str | None) -> None:
+            if query is None:
+                return
+            try:
+                self.log_filter = LogFilter.parse(query)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+
+        prompt = TextPrompt("Filter the log (pid:N kind:K words):", "kind:pipe hello",
+                            self.log_filter.describe())
+        self.app.push_screen(prompt, apply_filter)
+
+    def ask_search(self) -> None:
+        """Prompt for a search: matches are highlighted without filtering, so the context
+        around each stays visible; the cursor goes to the newest match."""
+
+        def start(query: str | None) -> None:
+            if query is None:
+                return
+            self.search = query.strip().lower()
+            if self.search and not self.find(-1):
+                self.notify(f"no line contains {query.strip()!r}", severity="warning",
+                            markup=False)
+
+        prompt = TextPrompt("Search the log (n: next newer, N: previous older, Esc: clear):",
+                            "hello", self.search)
+        self.app.push_screen(prompt, start)
+
+    def find_next(self, step: int) -> None:
+        """:meth:`find`, with a notice when there is no search or no match."""
+        if not self.search:
+            self.notify("Press s to search the log first.", severity="warning")
+        elif not self.find(step):
+            self.notify(f"no line contains {self.search!r}", severity="warning", markup=False)
 
     def watch_cursor(self) -> None:
         self.refresh()

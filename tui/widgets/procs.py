@@ -50,19 +50,12 @@ def pane_body(view: ProcView) -> Text:
     return text
 
 
-def role_label(view: ProcView) -> str:
-    """``master`` / ``child #1``: how the demo's code refers to the process."""
-    if view.ident is not None and view.role != "master":
-        return f"{view.role} #{view.ident}"
-    return view.role
-
-
 def pane_title(view: ProcView, selected: bool = False) -> Text:
     title = Text(no_wrap=True, overflow="ellipsis")
     if selected:
         title.append("▶", "bold yellow")
     title.append(f" {view.pid} ", "bold")
-    title.append(role_label(view), "bold magenta" if view.role == "master" else "bold cyan")
+    title.append(view.label, "bold magenta" if view.role == "master" else "bold cyan")
     if view.name:
         title.append(f"  {view.name}", "italic")
     title.append(" ")
@@ -88,7 +81,7 @@ class ProcPane(Static):
             self.pid = pid
 
     def __init__(self, pid: int) -> None:
-        super().__init__(id=f"proc-{pid}", classes="proc-pane")
+        super().__init__(id=f"proc-{pid}")
         self.pid = pid
         self.shown_version = -1
         self.shown_selected = False
@@ -112,7 +105,7 @@ class ProcessList(VerticalScroll):
     """All panes; scrolls when there are more than fit (50+ children)."""
 
     def __init__(self) -> None:
-        super().__init__(id="procs")
+        super().__init__()
         self.border_title = "processes"
         self._panes: dict[int, ProcPane] = {}
 

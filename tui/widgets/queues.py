@@ -63,7 +63,7 @@ class QueuePanel(Static):
     """All queues in use, redrawn only when one of them changed."""
 
     def __init__(self) -> None:
-        super().__init__(id="queues")
+        super().__init__()
         self.border_title = "queues"
         self._shown: tuple[tuple[int, int], ...] = ()
 

@@ -10,17 +10,11 @@ from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
-SIGNALS: tuple[tuple[str, signal.Signals], ...] = (
-    ("1", signal.SIGUSR1),
-    ("2", signal.SIGUSR2),
-    ("3", signal.SIGTERM),
-    ("4", signal.SIGINT),
-    ("5", signal.SIGHUP),
-    ("6", signal.SIGSTOP),
-    ("7", signal.SIGCONT),
-    ("8", signal.SIGKILL),
-)
-"""Key and signal, in button order; the key is shown on the button."""
+from tui.keys import SIGNALS
+
+
+class SignalTarget(Static):
+    """Where the buttons' signals go (the selected pane or all children)."""
 
 
 class SignalPanel(Vertical):
@@ -34,17 +28,17 @@ class SignalPanel(Vertical):
             self.signum = signum
 
     def __init__(self) -> None:
-        super().__init__(id="signals")
+        super().__init__()
         self.border_title = "signals"
 
     def compose(self) -> ComposeResult:
-        yield Static(id="signal-target")
-        with Grid(id="signal-buttons"):
+        yield SignalTarget()
+        with Grid():
             for key, sig in SIGNALS:
                 yield Button(
                     f"{key} {sig.name.removeprefix('SIG')}",
                     id=f"sig-{sig.name.lower()}",
-                    classes="sig-kill" if sig == signal.SIGKILL else "sig",
+                    classes="-kill" if sig == signal.SIGKILL else "",
                     compact=True,
                 )
 
@@ -59,4 +53,4 @@ class SignalPanel(Vertical):
         text.append(description, "bold")
         text.append("   a: ", "dim")
         text.append("all children" if not all_children else "selected pane", "dim")
-        self.query_one("#signal-target", Static).update(text)
+        self.query_one(SignalTarget).update(text)
