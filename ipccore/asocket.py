@@ -16,7 +16,8 @@ import socket
 from collections.abc import Callable
 
 from ipccore import _trace
-from ipccore.errors import NoPipe
+from ipccore.errors import IPCError, NoPipe, PacketError
+from ipccore.packet import PacketReader, make_protocol
 from ipccore.pipe import (
     _PEEK_TRUNC,
     _fail,
@@ -44,6 +45,7 @@ class ExportedSocket:
         self._pending: tuple[asyncio.Future[int], mmap.mmap | memoryview, int | None] | None
         self._pending = None
         self._kept: bytes | None = None
+        self._packets: PacketReader | None = None
 
     def _need(self, op: str) -> socket.socket:
         if self._sock is None:
@@ -183,6 +185,80 @@ class ExportedSocket:
         loop, self._reader_loop = self._reader_loop, None
         if loop is not None and not loop.is_closed():
             loop.remove_reader(self.fd)
+
+    async def send_all(self, data: bytes | str) -> int:
+        """Send every byte (Swoole's ``sendAll``); ``send()`` already never sends part."""
+        return await self.send(data)
+
+    async def recv_all(self, size: int) -> bytes:
+        """Exactly ``size`` bytes from a STREAM pipe (fewer only at end of file).
+
+        On a DGRAM pipe a message cannot be split or joined, so this is ``recv(size)``.
+        """
+        if type(size) is not int:
+            raise TypeError(f"size must be an int, not {type(size).__name__}")
+        if size <= 0:
+            raise ValueError(f"size must be positive, got {size}")
+        if self._dgram:
+            return await self.recv(size)
+        parts: list[bytes] = []
+        got = 0
+        while got < size:
+            chunk = await self.recv(size - got)
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+
+    def peek(self, size: int = 65536) -> bytes:
+        """Up to ``size`` bytes that a ``recv()`` would return, left in place; ``b""``
+        when nothing is waiting. Never waits (like Swoole's ``peek``). Bytes a packet
+        reader has already taken in are not seen."""
+        if type(size) is not int:
+            raise TypeError(f"size must be an int, not {type(size).__name__}")
+        if size <= 0:
+            raise ValueError(f"size must be positive, got {size}")
+        if self._kept is not None:
+            return self._kept[:size]
+        sock = self._need("peek")
+        try:
+            return sock.recv(size, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, ConnectionResetError):
+            return b""
+
+    def set_protocol(self, **options: object) -> bool:
+        """Swoole's packet options: ``open_length_check=True`` with
+        ``package_length_type`` ("N"...), ``package_length_offset``,
+        ``package_body_offset`` and ``package_max_length``; or ``open_eof_check=True``
+        with ``package_eof``. See :func:`ipccore.packet.make_protocol`."""
+        self._packets = PacketReader(make_protocol(**options))
+        return True
+
+    async def recv_packet(self) -> bytes:
+        """The next whole packet, header included; ``b""`` at end of file between
+        packets. On a DGRAM pipe without a protocol every message is a packet.
+
+        Raises :class:`PacketError` for a packet that breaks the protocol or is cut by
+        end of file.
+        """
+        reader = self._packets
+        if reader is None:
+            if self._dgram:
+                return await self.recv()
+            raise IPCError("recv_packet() on a STREAM pipe needs set_protocol() first: "
+                           "a byte stream has no packet boundaries of its own")
+        while True:
+            packet = reader.next()
+            if packet is not None:
+                return packet
+            data = await self.recv()
+            if not data:
+                if reader.buffered:
+                    raise PacketError(f"end of file inside a packet ({reader.buffered} "
+                                      "bytes of it received)")
+                return b""
+            reader.feed(data)
 
     def close(self) -> bool:
         """Close the dup()ed fd (the Process pipe stays open); True if it was open."""

@@ -23,3 +23,26 @@ EXPORT_RECV_SIZE = 65536
 
 ALARM_TYPES = (0, 1, 2)
 """``alarm`` types: real (SIGALRM), virtual (SIGVTALRM), profiling (SIGPROF)."""
+
+PIPE_MASTER = 1
+"""``close(PIPE_MASTER)``: the master's end (Swoole's ``Process::PIPE_MASTER``)."""
+PIPE_WORKER = 2
+"""``close(PIPE_WORKER)``: the child's end."""
+PIPE_READ = 3
+"""``close(PIPE_READ)``: stop reading (``shutdown(SHUT_RD)``)."""
+PIPE_WRITE = 4
+"""``close(PIPE_WRITE)``: stop writing (``shutdown(SHUT_WR)``): the peer reads end of file."""
+
+PRIO_PROCESS = 0
+"""``set_priority``/``get_priority``: one process (``os.PRIO_PROCESS``)."""
+PRIO_PGRP = 1
+"""A process group (``os.PRIO_PGRP``)."""
+PRIO_USER = 2
+"""All processes of a user (``os.PRIO_USER``)."""
+
+IPC_NONE = 0
+"""``Pool`` ipc_type: the workers get no messages; WorkerStart is their whole life."""
+IPC_UNIXSOCK = 1
+"""``Pool`` ipc_type: each worker reads messages from its own Unix socket."""
+IPC_MSGQUEUE = 2
+"""``Pool`` ipc_type: the workers take messages from one SysV queue."""

@@ -61,3 +61,12 @@ class QueueAccessDenied(IPCError):
 
 class CapacityRefused(IPCError):
     """The kernel refused the queue capacity asked for (above msgmnb needs privilege)."""
+
+
+class PacketError(IPCError):
+    """A packet on a STREAM pipe broke its protocol (bad length, too long, cut by end of
+    file); the stream has no trustworthy boundary left: close it."""
+
+
+class WorkerGone(IPCError):
+    """A Pool worker id that is not (or no longer) in the pool."""

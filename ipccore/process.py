@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import signal as _signal
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 import setproctitle
 
-from ipccore import _trace, lifecycle, signals
+from ipccore import _trace, lifecycle, procctl, signals
 from ipccore.errors import IPCError
 from ipccore.pipe import PipeMixin
 from ipccore.queue import QueueMixin
@@ -111,6 +111,44 @@ class Process(QueueMixin, PipeMixin):
             raise ValueError("cpus must be a non-empty collection of CPU numbers (ints >= 0)")
         os.sched_setaffinity(0, cpu_set)
         return True
+
+    @staticmethod
+    def get_affinity() -> list[int]:
+        """The CPUs the current process may run on, ascending."""
+        return procctl.get_affinity()
+
+    def exec(self, path: str, args: Sequence[str]) -> None:
+        """Replace the current process with the program ``path`` (argv ``[path, *args]``).
+
+        No ``PATH`` search, like Swoole's ``execv``. Under ``redirect_stdin_stdout`` the
+        pipe stays the program's stdin and stdout. Returns only by raising.
+        """
+        procctl.exec_program(path, args)
+
+    def set_timeout(self, seconds: float | None) -> bool:
+        """Bound later ``read()``/``write()`` calls; past it they raise ``TimeoutError``."""
+        return procctl.set_timeout(self, seconds)
+
+    def set_blocking(self, blocking: bool) -> bool:
+        """``False``: ``read()``/``write()`` raise ``BlockingIOError`` instead of waiting."""
+        return procctl.set_blocking(self, blocking)
+
+    def close(self, which: int = 0) -> bool:
+        """Close the pipe (0), one side's end (``PIPE_MASTER``/``PIPE_WORKER``) or one
+        direction (``PIPE_READ``/``PIPE_WRITE``); False if it was already closed."""
+        return procctl.close_pipe(self, which)
+
+    def set_priority(self, which: int, priority: int) -> bool:
+        """Set the nice value of this process (``PRIO_PROCESS``), its group or its user."""
+        return procctl.set_priority(self, which, priority)
+
+    def get_priority(self, which: int) -> int:
+        """The nice value of this process (``PRIO_PROCESS``), its group or its user."""
+        return procctl.get_priority(self, which)
+
+    def set(self, **options: Any) -> bool:
+        """Swoole's ``set()``: ``enable_coroutine=bool`` (its only option)."""
+        return procctl.set_options(self, options)
 
     @staticmethod
     def signal(signum: int, handler: Callable[[int], object] | None) -> bool:
