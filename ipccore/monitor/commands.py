@@ -44,13 +44,13 @@ def _pidfd_getfd(pid: int, fd: int) -> int:
 
 def in_tree(collector: Collector, pid: int) -> bool:
     """Said hello, was spawned, or descends from the launched program."""
-    tree = collector.tree
-    if pid in tree.pids:
+    known = collector.registry
+    if pid in known.pids:
         return True
-    if tree.top is None:
+    if known.top is None:
         return False
     try:
-        return any(p.pid == pid for p in psutil.Process(tree.top).children(recursive=True))
+        return any(p.pid == pid for p in psutil.Process(known.top).children(recursive=True))
     except psutil.Error:
         return False
 
@@ -101,7 +101,7 @@ def _signal(collector: Collector, cmd: SendSignal) -> None:
 
 
 def _write(collector: Collector, cmd: WritePipe) -> None:
-    end = collector.tree.pipes.get(cmd.pid)
+    end = collector.registry.pipes.get(cmd.pid)
     if end is None:
         raise CommandRefused(f"pid {cmd.pid} is not a monitored child with a pipe")
     try:
@@ -139,7 +139,7 @@ def _write(collector: Collector, cmd: WritePipe) -> None:
 
 
 def _push(collector: Collector, cmd: PushQueue) -> None:
-    if collector.tree.queue_by_key(cmd.key) is None:
+    if collector.registry.queue_by_key(cmd.key) is None:
         raise CommandRefused(f"queue key {cmd.key} was not opened by the monitored program")
     sent_at = time.time()
     try:
@@ -148,7 +148,7 @@ def _push(collector: Collector, cmd: PushQueue) -> None:
         raise CommandRefused(f"queue {cmd.key} is full") from None
     except (sysv_ipc.Error, ValueError, OSError) as exc:
         raise CommandRefused(f"cannot push to queue {cmd.key}: {exc}") from None
-    opened = collector.tree.queue_by_key(cmd.key)
+    opened = collector.registry.queue_by_key(cmd.key)
     collector.inject(
         "queue.push",
         {"key": cmd.key, "msqid": getattr(opened, "msqid", None), "mtype": cmd.mtype,

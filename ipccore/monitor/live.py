@@ -104,8 +104,8 @@ class LiveSource(_CollectorSource):
             *self.argv, env=env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
-        collector.tree.top = self.process.pid
-        collector.tree.add_pid(self.process.pid)
+        collector.registry.top = self.process.pid
+        collector.registry.add_pid(self.process.pid)
         self._tasks = [
             asyncio.create_task(self._drain(self.process.stdout, "io.stdout")),
             asyncio.create_task(self._drain(self.process.stderr, "io.stderr")),
@@ -197,7 +197,7 @@ def _kill_strays(collector: Collector) -> None:
 
 
 def _remove_created_queues(collector: Collector) -> None:
-    for info in list(collector.tree.queues.values()):
+    for info in list(collector.registry.queues.values()):
         if not info.created:
             continue
         with contextlib.suppress(sysv_ipc.Error, OSError, ValueError):

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Mapping
+from typing import Any
 
-from ipcevents.events import Event
-
+Draft = tuple[float, int, str, Mapping[str, Any]]
+"""An event before release: ``(ts, pid, kind, fields)``. A plain tuple (50 ns to build,
+against 0.3-0.6 us for an Event): the Event is built once, when it is released, complete
+with its ``seq``."""
 _Msg = tuple[int, int, str]
-_Entry = tuple[float, Event, "_Msg | None"]
-"""A lane's item: key, event, and its message key (pipe events), computed once."""
+_Entry = tuple[float, Draft, "_Msg | None"]
+"""A lane's item: key, draft, and its message key (pipe events), computed once."""
 _CYCLE_BREAK = 10
 """A read waits for a queued write at most this many holds (repeated identical
 messages could otherwise make two lanes wait for each other)."""
@@ -43,19 +47,19 @@ merges them) cannot grow memory; forgetting one costs at most a ``hold`` for a l
 read of it."""
 
 
-def _write_key(event: Event) -> _Msg | None:
-    fields = event.fields
+def _write_key(draft: Draft) -> _Msg | None:
+    fields = draft[3]
     to, nbytes, prev = fields.get("to"), fields.get("nbytes"), fields.get("preview")
     if isinstance(to, int) and isinstance(nbytes, int) and isinstance(prev, str):
         return (to, nbytes, prev)
     return None
 
 
-def _read_key(event: Event) -> _Msg | None:
-    fields = event.fields
+def _read_key(draft: Draft) -> _Msg | None:
+    fields = draft[3]
     nbytes, prev = fields.get("nbytes"), fields.get("preview")
     if isinstance(nbytes, int) and nbytes > 0 and isinstance(prev, str):
-        return (event.pid, nbytes, prev)
+        return (draft[1], nbytes, prev)
     return None
 
 
@@ -80,39 +84,39 @@ class Reorder:
     def __len__(self) -> int:
         return self._size
 
-    def push(self, lane: int, key: float, event: Event) -> None:
+    def push(self, lane: int, key: float, draft: Draft) -> None:
         """Add an event; ``key`` must not decrease within a lane."""
-        kind = event.kind
+        kind = draft[2]
         msg: _Msg | None = None
         if kind == "pipe.write":
-            msg = _write_key(event)
+            msg = _write_key(draft)
             if msg is not None:
                 waiting = self._waiting_writes
                 waiting[msg] = waiting.get(msg, 0) + 1
         elif kind == "pipe.read":
-            msg = _read_key(event)
+            msg = _read_key(draft)
         lane_q = self._lanes.get(lane)
         if lane_q is None:
             lane_q = self._lanes[lane] = deque()
-        lane_q.append((key, event, msg))
+        lane_q.append((key, draft, msg))
         self._size += 1
 
-    def extend(self, lane: int, entries: list[tuple[float, Event]]) -> None:
+    def extend(self, lane: int, entries: list[tuple[float, Draft]]) -> None:
         """:meth:`push` for a batch of ``(key, event)`` of one lane (a ring drain)."""
         lane_q = self._lanes.get(lane)
         if lane_q is None:
             lane_q = self._lanes[lane] = deque()
         append, waiting = lane_q.append, self._waiting_writes
-        for key, event in entries:
-            kind = event.kind
+        for key, draft in entries:
+            kind = draft[2]
             msg: _Msg | None = None
             if kind == "pipe.write":
-                msg = _write_key(event)
+                msg = _write_key(draft)
                 if msg is not None:
                     waiting[msg] = waiting.get(msg, 0) + 1
             elif kind == "pipe.read":
-                msg = _read_key(event)
-            append((key, event, msg))
+                msg = _read_key(draft)
+            append((key, draft, msg))
         self._size += len(entries)
 
     def close_lane(self, lane: int) -> None:
@@ -131,10 +135,10 @@ class Reorder:
         # releases old batches at once); one not seen yet, only for ``hold``.
         return msg in self._waiting_writes or (not final and key > upto - self.hold)
 
-    def pop_ready(self, upto: float) -> list[Event]:
+    def pop_ready(self, upto: float) -> list[Draft]:
         """Events with a key up to ``upto``, smallest key first across lanes (on equal
         keys, the lane created first)."""
-        out: list[Event] = []
+        out: list[Draft] = []
         append, account, held_by, writers = out.append, self._account, self._held, self._writers
         lanes = [lane_q for lane_q in self._lanes.values() if lane_q]
         final = math.isinf(upto)
@@ -152,7 +156,7 @@ class Reorder:
                 if key > upto or (best is not None and key >= best_key):
                     bound = min(bound, key)
                     continue
-                if (msg is not None and event.kind == "pipe.read" and msg not in writers
+                if (msg is not None and event[2] == "pipe.read" and msg not in writers
                         and held_by(key, msg, upto)):
                     bound = min(bound, key)
                     if held is None or key < held_key:
@@ -173,16 +177,17 @@ class Reorder:
                     break
                 key, event, msg = best[0]
                 if key >= bound or key > upto or (
-                        msg is not None and event.kind == "pipe.read"
+                        msg is not None and event[2] == "pipe.read"
                         and msg not in writers and held_by(key, msg, upto)):
                     break
         self._size -= len(out)
         return out
 
-    def _account(self, event: Event, msg: _Msg) -> Event:
+    def _account(self, event: Draft, msg: _Msg) -> Draft:
         """Count a released pipe event (``msg`` is its message key) and, for a read,
         name the pid whose write it matched."""
-        if event.kind == "pipe.write":
+        ts, pid, kind, fields = event
+        if kind == "pipe.write":
             waiting = self._waiting_writes
             left = waiting.get(msg, 0) - 1
             if left > 0:
@@ -196,18 +201,17 @@ class Reorder:
                     del known[next(iter(known))]  # the oldest (insertion order)
                 # A list, not a deque: most messages are read before the next write
                 # of the same bytes, and a one-item list is much cheaper to build.
-                known[msg] = [(event.pid, event.ts)]
+                known[msg] = [(pid, ts)]
             else:
                 if len(pids) >= _MAX_UNMATCHED:
                     del pids[0]
-                pids.append((event.pid, event.ts))
+                pids.append((pid, ts))
             return event
         writers = self._writers.get(msg)
         if writers:
             writer, _written = writers.pop(0)
             if not writers:
                 del self._writers[msg]
-            if event.fields.get("from") != writer:
-                fields = {**event.fields, "from": writer}
-                return Event(event.seq, event.ts, event.pid, event.kind, fields)
+            if fields.get("from") != writer:
+                return (ts, pid, kind, {**fields, "from": writer})
         return event

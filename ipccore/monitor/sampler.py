@@ -13,7 +13,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped, unused-ignore]
 import sysv_ipc
 
-from ipccore.monitor.tree import QueueInfo
+from ipccore.monitor.registry import QueueInfo
 
 PROC_MSG = "/proc/sysvipc/msg"
 _DEFAULT_QBYTES_FILE = "/proc/sys/kernel/msgmnb"

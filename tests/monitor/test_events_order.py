@@ -4,34 +4,39 @@ from __future__ import annotations
 
 import math
 
-from ipccore.monitor.order import _MAX_MESSAGES, Reorder
-from ipcevents.events import Event
+from ipccore.monitor.order import _MAX_MESSAGES, Draft, Reorder
+
+KIND, FIELDS = 2, 3
 
 
-def _w(pid: int, to: int, text: str, ts: float) -> Event:
-    return Event(0, ts, pid, "pipe.write", {"to": to, "nbytes": len(text), "preview": text})
+def _w(pid: int, to: int, text: str, ts: float) -> Draft:
+    return (ts, pid, "pipe.write", {"to": to, "nbytes": len(text), "preview": text})
 
 
-def _r(pid: int, text: str, ts: float) -> Event:
-    return Event(0, ts, pid, "pipe.read", {"nbytes": len(text), "preview": text})
+def _r(pid: int, text: str, ts: float) -> Draft:
+    return (ts, pid, "pipe.read", {"nbytes": len(text), "preview": text})
+
+
+def _timer(pid: int, timer: int, ts: float) -> Draft:
+    return (ts, pid, "timer.fire", {"timer": timer})
 
 
 def test_lanes_merge_by_key_and_keep_their_own_order() -> None:
     r = Reorder(0.04)
-    r.push(1, 1.0, Event(0, 1.0, 10, "timer.fire", {"timer": 1}))
-    r.push(1, 3.0, Event(0, 3.0, 10, "timer.fire", {"timer": 3}))
-    r.push(2, 2.0, Event(0, 2.0, 20, "timer.fire", {"timer": 2}))
-    assert [e.get("timer") for e in r.pop_ready(2.5)] == [1, 2]
+    r.push(1, 1.0, _timer(10, 1, 1.0))
+    r.push(1, 3.0, _timer(10, 3, 3.0))
+    r.push(2, 2.0, _timer(20, 2, 2.0))
+    assert [e[FIELDS]["timer"] for e in r.pop_ready(2.5)] == [1, 2]
     assert len(r) == 1
-    assert [e.get("timer") for e in r.pop_ready(math.inf)] == [3]
+    assert [e[FIELDS]["timer"] for e in r.pop_ready(math.inf)] == [3]
 
 
 def test_a_read_waits_for_its_queued_write_even_when_old() -> None:
     r = Reorder(0.04)
     r.push(1, 1.000, _r(10, "hi", 1.000))
-    r.push(1, 1.001, Event(0, 1.001, 10, "timer.fire", {"timer": 1}))
+    r.push(1, 1.001, _timer(10, 1, 1.001))
     r.push(2, 1.002, _w(20, 10, "hi", 1.002))
-    kinds = [e.kind for e in r.pop_ready(1.5)]
+    kinds = [e[KIND] for e in r.pop_ready(1.5)]
     assert kinds == ["pipe.write", "pipe.read", "timer.fire"]
 
 
@@ -39,7 +44,7 @@ def test_a_read_without_a_write_is_held_only_for_a_while() -> None:
     r = Reorder(0.04)
     r.push(1, 1.0, _r(10, "merged", 1.0))
     assert list(r.pop_ready(1.05)) == []
-    assert [e.kind for e in r.pop_ready(1.0 + r.hold + 0.01)] == ["pipe.read"]
+    assert [e[KIND] for e in r.pop_ready(1.0 + r.hold + 0.01)] == ["pipe.read"]
 
 
 def test_the_final_flush_never_deadlocks() -> None:
@@ -71,7 +76,7 @@ def test_memory_stays_bounded_over_many_distinct_messages() -> None:
 def test_a_read_matched_to_its_writer_names_it() -> None:
     r = Reorder(0.04)
     r.push(1, 1.0, _w(30, 20, "via a shared end", 1.0))
-    r.push(2, 1.1, Event(0, 1.1, 20, "pipe.read",
-                         {"from": 10, "nbytes": 16, "preview": "via a shared end"}))
+    r.push(2, 1.1, (1.1, 20, "pipe.read",
+                    {"from": 10, "nbytes": 16, "preview": "via a shared end"}))
     out = list(r.pop_ready(math.inf))
-    assert out[1].get("from") == 30
+    assert out[1][FIELDS]["from"] == 30

@@ -7,6 +7,7 @@ import os
 import struct
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,10 @@ from tests.monitor.helpers import (
 )
 
 
+def _events(items: list[Any]) -> list[Event | bytes]:
+    """The drained drafts ``(ts, pid, kind, fields)`` as the Events they become."""
+    return [Event(0, *item) if isinstance(item, tuple) else item for item in items]
+
 def _pair(tmp_path: Path) -> tuple[RingWriter, RingReader]:
     writer = RingWriter(tmp_path)
     return writer, RingReader(tmp_path, writer.name, os.getuid())
@@ -40,7 +45,7 @@ def test_records_come_back_in_order_with_escaped_previews(tmp_path: Path) -> Non
     assert writer.put_hot(HOT["queue.pop"], {"key": 7, "msqid": 9, "mtype": None,
                                              "nbytes": 70}, b"x" * 70)
     assert writer.put_line(b'{"v":1,"seq":0,"ts":1.0,"pid":1,"kind":"timer.fire","timer":1}')
-    items = reader.drain(pid=1234)
+    items = _events(reader.drain(pid=1234))
     first, second, third = items
     assert isinstance(first, Event)
     assert isinstance(second, Event)
@@ -51,7 +56,7 @@ def test_records_come_back_in_order_with_escaped_previews(tmp_path: Path) -> Non
     assert second.get("mtype") is None
     assert second.get("preview") == "x" * 64
     assert third == b'{"v":1,"seq":0,"ts":1.0,"pid":1,"kind":"timer.fire","timer":1}'
-    assert reader.drain(pid=1234) == []
+    assert _events(reader.drain(pid=1234)) == []
     writer.close()
     reader.close()
     assert not list(tmp_path.iterdir())
@@ -64,14 +69,14 @@ def test_a_full_ring_refuses_then_takes_again_after_a_drain(tmp_path: Path) -> N
     while writer.put_hot(HOT["pipe.read"], {**fields, "from": written}, b"y" * 64):
         written += 1
     assert written * (48 + 64) > CAPACITY * 0.9
-    got = reader.drain(pid=1)
+    got = _events(reader.drain(pid=1))
     assert [e.get("from") for e in got if isinstance(e, Event)] == list(range(written))
     # Wrapping around the end keeps order and loses nothing.
     for i in range(written):
         assert writer.put_hot(HOT["pipe.read"], {**fields, "from": i}, b"z" * 64)
         if i % 1000 == 999:
-            assert len(reader.drain(pid=1)) == 1000
-    rest = reader.drain(pid=1)
+            assert len(_events(reader.drain(pid=1))) == 1000
+    rest = _events(reader.drain(pid=1))
     assert len(rest) == written % 1000
     writer.close()
     reader.close()
@@ -92,7 +97,7 @@ def test_a_corrupted_ring_is_counted_and_skipped(tmp_path: Path, where: str) -> 
         else:
             f.seek(HEADER + 4)
             f.write(bytes([200]))
-    items = reader.drain(pid=1)
+    items = _events(reader.drain(pid=1))
     assert reader.corrupt >= 1
     assert all(isinstance(e, Event) for e in items)
     writer.close()
@@ -108,7 +113,7 @@ def test_untrusted_record_values_are_checked(tmp_path: Path) -> None:
     assert writer.put(HOT["pipe.read"], 0, 6.0, 1, 2, 0, 500, b"L" * 500)
     assert writer.put_hot(HOT["queue.push"], {"key": 7, "msqid": None, "mtype": 2,
                                               "nbytes": 1}, b"m")
-    events = reader.drain(pid=1)
+    events = _events(reader.drain(pid=1))
     assert reader.corrupt == 2
     assert all(isinstance(e, Event) for e in events)
     good, long, queued = (e for e in events if isinstance(e, Event))

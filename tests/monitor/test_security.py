@@ -124,12 +124,7 @@ async def test_peer_of_another_uid_is_refused_by_the_dir_then_by_so_peercred() -
         while collector.refused < 1:
             assert asyncio.get_running_loop().time() < deadline, "never refused"
             await asyncio.sleep(0.01)
-        collector._release(float("inf"))
-        served = []
-        while collector._out:
-            event = collector._out.popleft()
-            if event is not None:
-                served.append(event)
+        served = collector.take_all()
     finally:
         await collector.close()
     assert collector.refused == 1
@@ -238,19 +233,14 @@ async def test_signal_commands_reach_only_the_tree(target: str, outsider: subpro
                                                    ) -> None:
     collector = Collector()
     try:
-        collector.tree.top = os.getpid() + 10**6
-        collector.tree.add_pid(os.getpid())  # even a tree that names the monitor
+        collector.registry.top = os.getpid() + 10**6
+        collector.registry.add_pid(os.getpid())  # even a tree that names the monitor
         pid = {"zero": 0, "init": 1, "minus-one": -1, "group": -outsider.pid,
                "monitor": os.getpid(), "outsider": outsider.pid, "huge": 2**31 - 1}[target]
         with pytest.raises(CommandRefused):
             carry_out(collector, SendSignal(pid, signal.SIGKILL))
         assert outsider.poll() is None
-        collector._release(float("inf"))
-        reports = []
-        while collector._out:
-            event = collector._out.popleft()
-            if event is not None and event.kind == "monitor.command":
-                reports.append(event)
+        reports = [e for e in collector.take_all() if e.kind == "monitor.command"]
         assert [(e.get("command"), e.get("target"), e.get("ok")) for e in reports] == [
             ("signal", pid, False)]
     finally:
@@ -288,8 +278,8 @@ async def test_a_child_of_the_tree_is_reachable(tmp_path: Path) -> None:
     os.close(ready_r)
     collector = Collector()
     try:
-        collector.tree.top = top
-        collector.tree.add_pid(top)
+        collector.registry.top = top
+        collector.registry.add_pid(top)
         carry_out(collector, SendSignal(top, signal.SIGTERM))
         status = await reap(top)
         assert os.WIFSIGNALED(status)

@@ -1,15 +1,17 @@
 """What the collector knows about the monitored program, learnt from its events.
 
-Commands are checked against this (which pids are ours, which pipe end belongs to which
-child, which queues were opened), and the samplers read it (which pids and queues to
+A registry of pids, pipe ends and queues (not a tree: it keeps no parent links; the
+launched program's descendants are asked of psutil when a command needs them). Commands
+are checked against it (which pids are ours, which pipe end belongs to which child,
+which queues were opened), and the sampling loop reads it (which pids and queues to
 sample).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from ipcevents.events import Event
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +33,8 @@ class QueueInfo:
 
 
 @dataclass
-class Tree:
-    """Pids, pipes and queues of the monitored program."""
+class Registry:
+    """Pids, pipe ends and queues of the monitored program."""
 
     top: int | None = None
     """The launched program's pid (live source only)."""
@@ -52,29 +54,28 @@ class Tree:
             self.pids.add(pid)
             self.alive.add(pid)
 
-    def learn(self, event: Event) -> None:
-        """Update from one accepted event."""
-        kind = event.kind
+    def learn(self, pid: int, kind: str, fields: Mapping[str, Any]) -> None:
+        """Update from one accepted event (pipe and queue messages teach nothing)."""
         if kind == "proc.spawn":
-            child = event.get("child")
+            child = fields.get("child")
             if isinstance(child, int):
                 self.add_pid(child)
-                fd, ptype = event.get("fd"), event.get("pipe_type")
+                fd, ptype = fields.get("fd"), fields.get("pipe_type")
                 if isinstance(fd, int) and isinstance(ptype, int) and ptype > 0:
-                    self.pipes[child] = PipeEnd(event.pid, fd, ptype)
+                    self.pipes[child] = PipeEnd(pid, fd, ptype)
         elif kind == "proc.reap":
-            child = event.get("child")
+            child = fields.get("child")
             if isinstance(child, int):
                 self.reaped.add(child)
                 self.alive.discard(child)
         elif kind == "queue.open":
-            key, msqid = event.get("key"), event.get("msqid")
+            key, msqid = fields.get("key"), fields.get("msqid")
             if isinstance(key, int) and isinstance(msqid, int):
                 old = self.queues.get(msqid)
-                created = bool(event.get("created")) or (old is not None and old.created)
+                created = bool(fields.get("created")) or (old is not None and old.created)
                 self.queues[msqid] = QueueInfo(key, msqid, created)
         elif kind == "proc.hello":
-            self.add_pid(event.pid)
+            self.add_pid(pid)
 
     def queue_by_key(self, key: int) -> QueueInfo | None:
         for info in self.queues.values():
