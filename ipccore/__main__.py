@@ -1,4 +1,4 @@
-"""``python -m ipccore``: ``demo`` (run a scenario), ``record`` and ``replay``."""
+"""``python -m ipccore``: ``demo`` (run a scenario), ``record``, ``replay`` and ``export``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import sys
 
 USAGE = """usage: python -m ipccore demo NAME [--speed F] [--lang en|zh] [...] | demo --list
        python -m ipccore record TARGET [ARGS...] -o FILE.ndjson
-       python -m ipccore replay FILE.ndjson"""
+       python -m ipccore replay FILE.ndjson
+       python -m ipccore export FILE.ndjson [-o TRACE.json]   (Perfetto / chrome://tracing)"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         from ipccore.monitor.cli import main as monitor_main
 
         return monitor_main([command, *rest])
+    if command == "export":
+        from ipccore.monitor.perfetto import main as export_main
+
+        return export_main(rest)
     print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)
     return 2
 
