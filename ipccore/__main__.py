@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return monitor_main([command, *rest])
     if command == "export":
-        from ipccore.monitor.perfetto import main as export_main
+        from ipcevents.perfetto import main as export_main
 
         return export_main(rest)
     print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)

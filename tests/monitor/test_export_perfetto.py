@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from ipccore.monitor.events import Event
-from ipccore.monitor.perfetto import TraceWriter, export, export_file
-from ipccore.monitor.replay import read_recording
+from ipcevents.events import Event
+from ipcevents.perfetto import TraceWriter, export, export_file
+from ipcevents.replay import read_recording
 from tests.monitor.tracegen import write_recording
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "recordings"
@@ -268,7 +268,7 @@ def test_export_of_iterable_matches_file(tmp_path: Path) -> None:
 
 PEAK = """
 import resource, sys
-from ipccore.monitor.perfetto import export_file
+from ipcevents.perfetto import export_file
 _, stats = export_file(sys.argv[1], sys.argv[2])
 print(stats.events, stats.flows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -299,3 +299,12 @@ def test_million_events_in_bounded_memory(tmp_path: Path) -> None:
     assert rss_big - rss_small < 16 * 1024
     trace = json.loads((tmp_path / "big.json").read_text())
     check_rules(trace)
+
+
+def test_exporter_needs_only_the_event_vocabulary() -> None:
+    code = ("import sys, ipcevents.perfetto; "
+            "print(' '.join(m for m in sys.modules if m.split('.')[0] in "
+            "('ipccore', 'tui', 'textual', 'sysv_ipc', 'psutil')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60, check=True)
+    assert done.stdout.split() == []

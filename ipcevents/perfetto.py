@@ -46,9 +46,9 @@ from json.encoder import encode_basestring_ascii as _esc
 from pathlib import Path
 from typing import IO, Any
 
-from ipccore.errors import RecordingError
-from ipccore.monitor.events import Event, json_value
-from ipccore.monitor.replay import read_recording
+from ipcevents.errors import RecordingError
+from ipcevents.events import Event, json_value
+from ipcevents.replay import read_recording
 
 PENDING_MAX = 32768
 """Sends (writes, pushes, signals) held at most while waiting for their receiver. A queue of
