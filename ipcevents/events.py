@@ -206,6 +206,12 @@ COLLECTOR_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
     "monitor.invalid": {"count": _INT, "reason": _STR, "line": _OPT_INT},
     "monitor.command": {"command": _STR, "target": _INT, "ok": _BOOL, "error": _OPT_STR},
     "monitor.end": {"code": _OPT_INT, "signal": _OPT_INT},
+    "proc.seen": {"ppid": _INT, "cmd": _STR},
+    "proc.chan": {"chan": _STR, "open": _BOOL, "type": _STR, "dir": _STR, "fd": _OPT_INT,
+                  "ino": _OPT_INT, "peer": _OPT_INT, "peers": _INT, "queued": _INT,
+                  "name": _OPT_STR, "key": _INT, "msqid": _INT, "last": _STR, "qnum": _INT},
+    "proc.signals": {"caught": _INT, "blocked": _INT, "ignored": _INT, "pending": _INT},
+    "proc.io": {"rchar": _INT, "wchar": _INT, "syscr": _INT, "syscw": _INT},
 }
 """Kinds only the collector produces (a process sending one is rejected)."""
 

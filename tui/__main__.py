@@ -1,4 +1,5 @@
-"""``python -m tui``: pick a demo, or ``--demo``, ``--replay``, ``--attach``; ``--screenshot``.
+"""``python -m tui``: pick a demo, or ``--demo``, ``--replay``, ``--attach``, ``--run -- CMD``,
+``--pid PID``; ``--screenshot``.
 
 The concrete sources are imported here, lazily, so the UI modules depend only on the
 ``EventSource`` protocol (and never on sysv_ipc); a missing one is a clear message.
@@ -29,19 +30,41 @@ def _size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Options before ``--``, the command to run after it."""
+    if "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut + 1:]
+    return argv, []
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    argv, command = split_command(argv)
     parser = argparse.ArgumentParser(prog="python -m tui", description=__doc__)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--demo", choices=DEMO_NAMES, help="start this demo live")
     mode.add_argument("--replay", type=Path, metavar="FILE", help="replay an NDJSON recording")
     mode.add_argument("--attach", metavar="PATH", help="monitor a program run with "
                       "IPCCORE_MONITOR=PATH")
+    mode.add_argument("--run", action="store_true",
+                      help="run the command after -- (any program) and watch its tree")
+    mode.add_argument("--pid", type=int, metavar="PID",
+                      help="watch a running process of yours and its descendants")
+    parser.add_argument("--trace", action="store_true", help="with --run/--pid: every "
+                        "message too, through strace (ptrace slows the program down)")
     parser.add_argument("--speed", type=float, default=1.0, help="multiply demo durations")
     parser.add_argument("--screenshot", type=Path, metavar="OUT.svg",
                         help="run headless, save an SVG when done (or --at), exit")
     parser.add_argument("--at", type=float, metavar="SECONDS", help="screenshot time")
     parser.add_argument("--size", type=_size, default=(120, 36), help="screenshot size WxH")
     args = parser.parse_args(argv)
+    args.command = command
+    if args.run and not command:
+        parser.error("--run needs a command after --, e.g. --run -- python3 prog.py")
+    if command and not args.run:
+        parser.error("a command after -- needs --run")
+    if args.trace and not (args.run or args.pid is not None):
+        parser.error("--trace goes with --run or --pid")
     if args.speed <= 0:
         parser.error("--speed must be positive")
     if args.at is not None and args.at < 0:
@@ -81,6 +104,26 @@ def attach_factory(path: str) -> Factory:
     return lambda: AttachSource(path)
 
 
+def run_factory(command: list[str], trace: bool = False) -> Factory:
+    """Any program, watched from the kernel (and through strace with ``trace``)."""
+    from ipccore.monitor.live import LiveSource
+
+    title = "run " + " ".join(command)
+    return lambda: LiveSource(command, title=title[:60], trace=trace)
+
+
+def pid_factory(pid: int, trace: bool = False) -> Factory:
+    """A running process of ours; refused at once (SourceMissing) when it is not."""
+    from ipccore.observe import procfs
+    from ipccore.observe.pidsource import PidSource
+
+    try:
+        procfs.check_ours(pid)
+    except (PermissionError, ProcessLookupError) as exc:
+        raise SourceMissing(str(exc)) from None
+    return lambda: PidSource(pid, trace=trace)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from tui.app import MonitorApp
@@ -94,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             factory = replay_factory(args.replay, pace)
         elif args.attach:
             factory = attach_factory(args.attach)
+        elif args.run:
+            factory = run_factory(args.command, args.trace)
+        elif args.pid is not None:
+            factory = pid_factory(args.pid, args.trace)
         else:
             demo_factory("pipe")  # fail early and clearly if live demos are unavailable
     except SourceMissing as exc:

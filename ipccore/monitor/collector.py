@@ -141,8 +141,19 @@ class Collector:
         ``ts`` is for a command's event, stamped before the command acted: its effects
         (a child's ``signal.handle``) must not sort before their cause.
         """
+        if self._stream.finished.is_set():
+            return  # ``monitor.end`` is the last event (a late sample is dropped)
         _ts, who, _kind, _fields = self._stream.inject(kind, fields, pid, ts)
         self.registry.learn(who, kind, fields)
+
+    def inject_traced(self, event: Event) -> None:
+        """Add an event a tracer saw (strace) in the lane of its process, ``-pid``
+        (connections count up from 1, the monitor's injects use 0): like a connection's,
+        its order and ``ts`` are kept, and a read waits for its write from another lane."""
+        if self._stream.finished.is_set():
+            return
+        self._stream.push(-event.pid, (event.ts, event.pid, event.kind, event.fields))
+        self.registry.learn(event.pid, event.kind, event.fields)
 
     def take_all(self) -> list[Event]:
         """Release every buffered event now and take the served ones off the queue, for a

@@ -23,6 +23,8 @@ import sysv_ipc
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.commands import carry_out
 from ipccore.monitor.tee import LINE_MAX
+from ipccore.observe.tracer import SLOWDOWN_NOTE, Tracer, explain, strace_argv, strace_path
+from ipccore.observe.watcher import TreeWatcher
 from ipcevents.events import Event
 from ipcevents.source import Command
 
@@ -66,6 +68,8 @@ class LiveSource(_CollectorSource):
         record: str | os.PathLike[str] | None = None,
         passthrough: TextIO | None = None,
         passthrough_err: TextIO | None = None,
+        observe: bool = True,
+        trace: bool = False,
     ) -> None:
         if not argv or not all(isinstance(a, str) for a in argv):
             raise TypeError("argv must be a non-empty sequence of str")
@@ -79,6 +83,15 @@ class LiveSource(_CollectorSource):
         self.returncode: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = False
+        self.observe = observe
+        """Also sample the tree from the kernel (channels, signal masks, I/O)."""
+        self.watcher: TreeWatcher | None = None
+        self.trace = trace
+        """Run the program under strace (every message, slower)."""
+        self.tracer: Tracer | None = None
+        if trace:
+            strace_path()  # TraceUnavailable now, not after the collector started
+            self._title = f"{title} ({SLOWDOWN_NOTE})"
 
     @classmethod
     def for_demo(
@@ -100,12 +113,25 @@ class LiveSource(_CollectorSource):
         env["IPCCORE_MONITOR"] = str(collector.path)
         env["IPCCORE_PDEATHSIG"] = str(os.getpid())
         env.setdefault("PYTHONUNBUFFERED", "1")
+        argv = self.argv
+        if self.trace:
+            self.tracer = Tracer(collector, None)
+            self.tracer.prepare()
+            argv = strace_argv(self.tracer.output, command=self.argv)
         self.process = await asyncio.create_subprocess_exec(
-            *self.argv, env=env, stdin=asyncio.subprocess.DEVNULL,
+            *argv, env=env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         collector.registry.top = self.process.pid
-        collector.registry.add_pid(self.process.pid)
+        if self.tracer is None:
+            collector.registry.add_pid(self.process.pid)
+        if self.observe or self.tracer is not None:
+            self.watcher = TreeWatcher(collector, [self.process.pid])
+            if self.tracer is not None:
+                self.watcher.transparent.add(self.process.pid)
+                self.tracer.watcher = self.watcher
+                self.tracer.start()
+            self.watcher.start()
         self._tasks = [
             asyncio.create_task(self._drain(self.process.stdout, "io.stdout")),
             asyncio.create_task(self._drain(self.process.stderr, "io.stderr")),
@@ -130,7 +156,11 @@ class LiveSource(_CollectorSource):
                 with contextlib.suppress(OSError, ValueError):
                     out.write(line.decode("utf-8", "replace"))
                     out.flush()
-            if pid not in collector.attached:
+            if self.tracer is not None and line.startswith(b"strace: "):
+                text = explain(line.rstrip(b"\n").decode("utf-8", "backslashreplace"))
+                collector.inject("error", {"op": "trace", "error": "TraceFailed",
+                                           "message": text[:LINE_MAX]}, pid=pid)
+            elif pid not in collector.attached:
                 text = line.rstrip(b"\n").decode("utf-8", "backslashreplace")
                 collector.inject(kind, {"line": text[:LINE_MAX]}, pid=pid)
 
@@ -140,6 +170,8 @@ class LiveSource(_CollectorSource):
             return
         rc = await proc.wait()
         self.returncode = rc
+        if self.tracer is not None:
+            self.tracer.poll(final=True)  # strace is done: its file is complete
         code, sig = (rc, None) if rc >= 0 else (None, -rc)
         self._need().program_ended(proc.pid, code, sig)
 
@@ -156,6 +188,11 @@ class LiveSource(_CollectorSource):
         proc, collector = self.process, self.collector
         if proc is not None and proc.returncode is None:
             await _terminate(proc)
+        if self.tracer is not None:
+            await self.tracer.stop()
+        if self.watcher is not None:
+            await self.watcher.stop()
+            _kill_watched(self.watcher)
         if collector is not None:
             _kill_strays(collector)
         for task in self._tasks:
@@ -194,6 +231,16 @@ def _kill_strays(collector: Collector) -> None:
             proc = psutil.Process(pid)
             if proc.status() != psutil.STATUS_ZOMBIE and proc.uids().real == os.getuid():
                 proc.kill()
+
+
+def _kill_watched(watcher: TreeWatcher) -> None:
+    """SIGKILL what the launched program left running (orphans that never attached):
+    only processes seen in its tree, still the same process (start time), of our uid."""
+    me = os.getpid()
+    for pid in watcher.alive():
+        if pid > 1 and pid != me and pid not in watcher.foreign:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _remove_created_queues(collector: Collector) -> None:

@@ -25,6 +25,19 @@ INJECTED = 0
 """The lane of events made by the monitor itself (samples, commands, end)."""
 
 
+def open_private(path: Path) -> IO[str]:
+    """Create (or truncate) a recording readable by us only, whatever the umask: it holds
+    what processes said to each other. An existing file keeps its inode, so its mode is
+    narrowed too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "w", encoding="ascii")
+
+
 class Stream:
     """The reorder buffer, the numbering, the recording and the served queue."""
 
@@ -49,7 +62,7 @@ class Stream:
     def open(self) -> None:
         """Create the recording file, if one was asked for."""
         if self._record_path is not None:
-            self._record = open(self._record_path, "w", encoding="ascii")  # noqa: SIM115
+            self._record = open_private(self._record_path)
 
     # -- in -----------------------------------------------------------------------------
 

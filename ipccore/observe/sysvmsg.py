@@ -1,0 +1,144 @@
+"""The machine's SysV message queues, as ``lsipc -q`` / ``ipcs -q`` show them.
+
+``/proc/sysvipc/msg`` lists every queue of the IPC namespace in one read, with the last
+sender and receiver (``lspid``/``lrpid``) and times; the capacity (``msg_qbytes``) is not
+in it, so it comes from ``msgctl(IPC_STAT)`` by msqid (also for ``IPC_PRIVATE`` queues,
+where a key cannot name the queue). Removing is offered only for queues of our own uid
+(owner or creator): a root monitor does not touch other users' queues either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import struct
+from dataclasses import dataclass
+
+PROC_MSG = "/proc/sysvipc/msg"
+_LIMITS = ("msgmni", "msgmax", "msgmnb")
+_IPC_RMID, _IPC_STAT = 0, 2
+_MSQID_DS_SIZE = 120
+_QBYTES_OFFSET = 88
+"""``msg_qbytes`` in glibc's ``struct msqid_ds`` on 64-bit Linux (x86_64, aarch64)."""
+_libc: ctypes.CDLL | None = None
+
+
+def _c() -> ctypes.CDLL:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of ``/proc/sysvipc/msg``."""
+
+    key: int
+    msqid: int
+    perms: int
+    cbytes: int
+    qnum: int
+    lspid: int
+    lrpid: int
+    uid: int
+    cuid: int
+    stime: int
+    rtime: int
+    ctime: int
+
+    @property
+    def ours(self) -> bool:
+        """Owned or created by our uid: the only queues we may remove."""
+        me = os.getuid()
+        return me in (self.uid, self.cuid)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``/proc/sys/kernel/msg*``: queues allowed, largest message, default capacity."""
+
+    msgmni: int
+    msgmax: int
+    msgmnb: int
+
+
+def parse_table(text: str) -> dict[int, QueueRow]:
+    """``{msqid: row}`` from the text of ``/proc/sysvipc/msg`` (bad lines skipped)."""
+    out: dict[int, QueueRow] = {}
+    for line in text.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) < 14:
+            continue
+        try:
+            row = QueueRow(
+                key=int(cols[0]), msqid=int(cols[1]), perms=int(cols[2], 8),
+                cbytes=int(cols[3]), qnum=int(cols[4]), lspid=int(cols[5]),
+                lrpid=int(cols[6]), uid=int(cols[7]), cuid=int(cols[9]),
+                stime=int(cols[11]), rtime=int(cols[12]), ctime=int(cols[13]),
+            )
+        except ValueError:
+            continue
+        out[row.msqid] = row
+    return out
+
+
+def read_table() -> dict[int, QueueRow]:
+    """Every queue on the machine (this IPC namespace), by msqid."""
+    try:
+        with open(PROC_MSG) as f:
+            return parse_table(f.read())
+    except OSError:
+        return {}
+
+
+def read_limits() -> Limits:
+    values = []
+    for name in _LIMITS:
+        try:
+            with open(f"/proc/sys/kernel/{name}") as f:
+                values.append(int(f.read().strip()))
+        except (OSError, ValueError):
+            values.append(0)
+    return Limits(*values)
+
+
+def capacity(msqid: int) -> int | None:
+    """``msg_qbytes`` by ``msgctl(IPC_STAT)``; None without read permission or when gone."""
+    if struct.calcsize("P") != 8:
+        return None
+    buf = ctypes.create_string_buffer(_MSQID_DS_SIZE)
+    if _c().msgctl(ctypes.c_int(msqid), ctypes.c_int(_IPC_STAT), buf) != 0:
+        return None
+    return int.from_bytes(buf.raw[_QBYTES_OFFSET:_QBYTES_OFFSET + 8], "little")
+
+
+def comm(pid: int) -> str | None:
+    """The short name of ``pid`` (``/proc/PID/comm``), None when gone or 0."""
+    if pid <= 0:
+        return None
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/comm") as f:
+        return f.read().strip()
+    return None
+
+
+class QueueRefused(PermissionError):
+    """The queue is not ours, or is not the one that was shown any more."""
+
+
+def remove(msqid: int, key: int) -> None:
+    """Remove queue ``msqid`` if it still has ``key`` and belongs to our uid.
+
+    ``key`` guards against a msqid reused by a newer queue since the screen drew it.
+    Raises :class:`QueueRefused` or ``OSError``.
+    """
+    row = read_table().get(msqid)
+    if row is None or row.key != key:
+        raise QueueRefused(f"queue {msqid} (key {key:#x}) no longer exists")
+    if not row.ours:
+        raise QueueRefused(f"queue {msqid} belongs to uid {row.uid}: only your own queues "
+                           "can be removed")
+    if _c().msgctl(ctypes.c_int(msqid), ctypes.c_int(_IPC_RMID), None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))

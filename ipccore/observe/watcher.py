@@ -1,0 +1,165 @@
+"""Sampling a process tree from the kernel and reporting what changed as events.
+
+The watcher is hosted by a live source next to its collector: about 10 times a second
+it walks the tree (the launched program or the watched pid, their descendants, and every
+process that said hello), reads each process's descriptors, signal masks and I/O
+counters, pairs the descriptors into channels and injects an event for each change:
+``proc.seen`` for a new process, ``proc.chan`` for a channel that appeared, changed or
+closed, ``proc.signals`` when the masks change, ``proc.io`` when the counters move.
+Unchanged samples cost nothing in the stream, so a recording stays small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from typing import Any
+
+from ipccore.monitor.collector import Collector
+from ipccore.monitor.registry import QueueInfo
+from ipccore.observe import channels, procfs, sysvmsg
+from ipccore.observe.backlog import pipe_backlog
+from ipccore.observe.unixdiag import UnixDiag
+
+INTERVAL_S = 0.09
+"""Between two samples: at least 10 a second, with room for a late wake-up."""
+CMD_MAX = 200
+
+
+def _start_time(pid: int) -> int | None:
+    """Clock ticks since boot at which ``pid`` started: with the pid, a process identity."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
+        return int(raw[raw.rindex(b")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class TreeWatcher:
+    """Samples ``roots``, their descendants and the collector's known pids."""
+
+    def __init__(self, collector: Collector, roots: list[int] | None = None,
+                 interval: float = INTERVAL_S) -> None:
+        self.collector = collector
+        self.roots = list(roots or [])
+        self.interval = interval
+        self.hidden = frozenset({os.getpid()})
+        self.known: dict[int, int | None] = {}
+        """Every pid seen, with its start time (so a reused pid is not taken for it)."""
+        self.foreign: set[int] = set()
+        """Descendants of another uid: never sampled."""
+        self.samples = 0
+        self.busy_s = 0.0
+        """Time spent sampling, for the cost per sample."""
+        self.transparent: set[int] = set()
+        """Pids walked through but not reported (strace between the monitor and the
+        program)."""
+        self.by_ino: dict[int, list[tuple[int, procfs.FdEnd]]] = {}
+        """Who held each pipe or socket inode at the last sample (a tracer's resolver)."""
+        self._chans: dict[int, dict[str, dict[str, Any]]] = {}
+        self._masks: dict[int, procfs.SignalMasks] = {}
+        self._io: dict[int, dict[str, int]] = {}
+        self._unix = UnixDiag()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._unix.close()
+
+    async def _run(self) -> None:
+        next_at = time.monotonic()
+        while True:
+            self.sample()
+            next_at = max(next_at + self.interval, time.monotonic() + 0.01)
+            await asyncio.sleep(next_at - time.monotonic())
+
+    def alive(self) -> list[int]:
+        """Known pids still running as the same process (zombies count until reaped)."""
+        return [p for p, t in self.known.items() if t is not None and _start_time(p) == t]
+
+    def sample(self) -> None:
+        started = time.perf_counter()
+        collector, inject, me = self.collector, self.collector.inject, os.getpid()
+        seeds = [*self.roots, *sorted(collector.registry.alive), *self.alive()]
+        pids = [p for p in procfs.descendants(seeds)
+                if p != me and p not in self.foreign and p not in self.transparent]
+        fds: dict[int, list[procfs.FdEnd]] = {}
+        for pid in pids:
+            status = procfs.read_status(pid)
+            if status is None:
+                continue
+            if status.uid != os.getuid():
+                self.foreign.add(pid)
+                continue
+            if pid not in self.known:
+                self.known[pid] = _start_time(pid)
+                collector.registry.add_pid(pid)
+                cmd = procfs.read_cmdline(pid) or ""
+                inject("proc.seen", {"ppid": status.ppid, "cmd": cmd[:CMD_MAX]}, pid=pid)
+            if self._masks.get(pid) != status.masks:
+                self._masks[pid] = m = status.masks
+                inject("proc.signals", {"caught": m.caught, "blocked": m.blocked,
+                                        "ignored": m.ignored, "pending": m.pending}, pid=pid)
+            io = procfs.read_io(pid)
+            if io is not None and self._io.get(pid) != io:
+                self._io[pid] = io
+                inject("proc.io", dict(io), pid=pid)
+            ends = procfs.read_fds(pid)
+            if ends is not None:
+                fds[pid] = ends
+        mine = procfs.read_fds(me)
+        if mine is not None:
+            fds[me] = mine
+        unix = self._unix.dump() if any(e.kind == "socket" for v in fds.values()
+                                        for e in v) else {}
+        table = sysvmsg.read_table()
+        watched = set(fds)
+        used = {m: r for m, r in table.items() if r.lspid in watched or r.lrpid in watched}
+        for row in used.values():
+            if row.msqid not in collector.registry.queues:
+                collector.registry.queues[row.msqid] = QueueInfo(row.key, row.msqid, False)
+        self.by_ino = channels.holders(fds)
+        joined = channels.join(fds, unix, used, hidden=self.hidden, backlog=pipe_backlog)
+        self._report(joined)
+        self.samples += 1
+        self.busy_s += time.perf_counter() - started
+
+    def peer_of(self, ino: int, pid: int, writing: bool, pipe: bool) -> int | None:
+        """The pid at the other end of inode ``ino`` (a pipe's, or a socket's peer's) as
+        last sampled; for a pipe, a holder of the opposite direction."""
+        want = (0, 2) if writing else (1, 2)
+        holders = [p for p, end in self.by_ino.get(ino, [])
+                   if not pipe or end.mode in want]
+        others = sorted(set(holders) - {pid})
+        return others[0] if others else (pid if holders else None)
+
+    def _report(self, joined: dict[int, dict[str, dict[str, Any]]]) -> None:
+        inject = self.collector.inject
+        for pid, chans in joined.items():
+            before = self._chans.get(pid, {})
+            for cid, fields in chans.items():
+                if before.get(cid) != fields:
+                    inject("proc.chan", {"chan": cid, **fields, "open": True}, pid=pid)
+            for cid in before.keys() - chans.keys():
+                inject("proc.chan", {"chan": cid, "open": False}, pid=pid)
+            self._chans[pid] = chans
+        for pid in list(self._chans):
+            if pid not in joined:
+                del self._chans[pid]
+                self._masks.pop(pid, None)
+                self._io.pop(pid, None)
+
+    @property
+    def cost_ms(self) -> float:
+        """Mean time of one sample, in milliseconds."""
+        return 1000 * self.busy_s / self.samples if self.samples else 0.0
