@@ -22,11 +22,16 @@ from ipcevents.events import Event
 from ipcevents.replay import read_recording
 
 USAGE = """usage: python -m ipccore record TARGET [ARGS...] -o FILE.ndjson
-       python -m ipccore replay FILE.ndjson"""
+       python -m ipccore record [--trace] --run -- COMMAND [ARGS...] -o FILE.ndjson
+       python -m ipccore record [--trace] --pid PID -o FILE.ndjson
+       python -m ipccore replay FILE.ndjson
+(a recording is created readable by you only, 0600)"""
 
 _SHOWN = ("fd", "to", "from", "child", "key", "mtype", "nbytes", "preview", "line", "role",
           "code", "signal", "name", "timer", "ms", "count", "reason", "command", "target",
-          "ok", "error", "op", "message", "qnum", "cbytes", "state", "rss", "cpu", "via")
+          "ok", "error", "op", "message", "qnum", "cbytes", "state", "rss", "cpu", "via",
+          "ppid", "cmd", "chan", "type", "dir", "peer", "queued", "open", "caught", "blocked",
+          "ignored", "pending")
 
 
 def safe(text: str) -> str:
@@ -95,9 +100,9 @@ async def _drain(source: LiveSource) -> None:
         pass
 
 
-async def _record(argv: list[str], output: str, title: str) -> int:
+async def _record(argv: list[str], output: str, title: str, trace: bool = False) -> int:
     source = LiveSource(argv, title=title, record=output, passthrough=sys.stdout,
-                        passthrough_err=sys.stderr)
+                        passthrough_err=sys.stderr, trace=trace)
     await source.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -125,13 +130,77 @@ async def _record(argv: list[str], output: str, title: str) -> int:
     return rc if rc >= 0 else 128 - rc
 
 
+async def _record_pid(pid: int, output: str, trace: bool) -> int:
+    """Until the process and its descendants are gone, or Ctrl-C (they run on)."""
+    from ipccore.observe.pidsource import PidSource
+
+    source = PidSource(pid, record=output, trace=trace)
+    await source.start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    drain = asyncio.create_task(_drain(source))  # type: ignore[arg-type]
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({drain, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        await source.stop()
+        drain.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await drain
+    return 0
+
+
+def _split_modes(args: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """``--trace``, ``--run`` (the command follows ``--``), ``--pid PID`` before the target."""
+    modes: dict[str, Any] = {"trace": False, "run": False, "pid": None}
+    while args and args[0] in ("--trace", "--run", "--pid"):
+        flag = args.pop(0)
+        if flag == "--pid":
+            if not args or not args[0].isdigit():
+                raise ValueError("--pid needs a process id")
+            modes["pid"] = int(args.pop(0))
+        else:
+            modes[flag[2:]] = True
+    if modes["run"]:
+        if not args or args[0] != "--" or len(args) < 2:
+            raise ValueError("--run needs the command after --")
+        args = args[1:]
+    return modes, args
+
+
 def record(args: list[str]) -> int:
-    output, rest = _split_output(args)
-    if output is None or not rest:
+    if "--run" in args[:3] and len(args) >= 2 and args[-2] in ("-o", "--output"):
+        output: str | None = args[-1]  # the command may have a -o of its own
+        rest = args[:-2]
+    else:
+        output, rest = _split_output(args)
+    try:
+        modes, rest = _split_modes(list(rest))
+    except ValueError as exc:
+        print(f"record: {exc}\n{USAGE}", file=sys.stderr)
+        return 2
+    if output is None or (not rest and modes["pid"] is None):
         print(USAGE, file=sys.stderr)
         return 2
-    target, extra = rest[0], rest[1:]
-    return asyncio.run(_record(target_argv(target, extra), output, f"record {target}"))
+    from ipccore.observe.procfs import NotOurs
+    from ipccore.observe.tracer import TraceUnavailable
+
+    try:
+        if modes["pid"] is not None:
+            return asyncio.run(_record_pid(modes["pid"], output, modes["trace"]))
+        if modes["run"]:
+            return asyncio.run(_record(rest, output, "run " + " ".join(rest), modes["trace"]))
+        if modes["trace"]:
+            print("record: --trace goes with --run or --pid", file=sys.stderr)
+            return 2
+        target, extra = rest[0], rest[1:]
+        return asyncio.run(_record(target_argv(target, extra), output, f"record {target}"))
+    except (NotOurs, ProcessLookupError, TraceUnavailable, FileNotFoundError) as exc:
+        print(f"record: {safe(str(exc))}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str]) -> int:

@@ -86,7 +86,7 @@ class PidSource(_CollectorSource):
             if self._strace is not None:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._strace.wait(), 2.0)
-            self.tracer.poll()
+            self.tracer.poll(final=True)
         collector.program_ended(self.pid, None, None)
 
     async def stop(self) -> None:

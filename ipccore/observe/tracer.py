@@ -11,18 +11,23 @@ traced system call: it runs several times slower, which the UI says.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import os
 import shutil
 from pathlib import Path
 
 from ipccore.monitor.collector import Collector
-from ipcevents.events import Event
 from ipccore.observe import sysvmsg
-from ipccore.observe.strace import STRING_MAX, TRACED_CALLS, FdRef, StraceParser
+from ipccore.observe.strace import STRING_MAX, TRACED_CALLS, FdRef, StraceParser, Traced
 from ipccore.observe.watcher import TreeWatcher
+from ipcevents.events import Event
 
 POLL_S = 0.02
+SETTLE_S = 0.05
+"""Traced events wait until strace has printed lines this much later (its own clock) and
+are handed on in time order: a reader woken by a write can have its line printed before
+the writer's, and a read must never come before its write in the stream."""
 SLOWDOWN_NOTE = "traced with strace: ptrace slows the program down"
 
 
@@ -72,6 +77,8 @@ class Tracer:
         self._task: asyncio.Task[None] | None = None
         self._file: int | None = None
         self._tail = b""
+        self._held: list[Traced] = []
+        self._latest = 0.0
 
     def _resolve(self, ref: FdRef, pid: int, writing: bool) -> int | None:
         if self.watcher is None:
@@ -106,8 +113,8 @@ class Tracer:
             self.poll()
             await asyncio.sleep(POLL_S)
 
-    def poll(self) -> None:
-        """Parse what strace wrote since the last poll."""
+    def poll(self, final: bool = False) -> None:
+        """Parse what strace wrote since the last poll; ``final``: strace is done."""
         if self._file is None:
             return
         while True:
@@ -127,8 +134,15 @@ class Tracer:
                 peer = item.fields.get("to", item.fields.get("from"))
                 if item.kind.startswith("pipe.") and peer in hidden:
                     continue  # its output to the monitor: already io.stdout/io.stderr
-                self.events += 1
-                inject(Event(0, item.ts, item.pid, item.kind, item.fields))
+                self._held.append(item)
+                self._latest = max(self._latest, item.ts)
+        self._held.sort(key=lambda item: item.ts)
+        cut = len(self._held) if final else bisect.bisect_right(
+            [item.ts for item in self._held], self._latest - SETTLE_S)
+        ready, self._held = self._held[:cut], self._held[cut:]
+        self.events += len(ready)
+        for item in ready:
+            inject(Event(0, item.ts, item.pid, item.kind, item.fields))
 
     async def stop(self) -> None:
         """Take the last lines, then close."""
@@ -137,7 +151,7 @@ class Tracer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        self.poll()
+        self.poll(final=True)
         if self._file is not None:
             os.close(self._file)
             self._file = None
