@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 from ipccore.demos import NAMES
 from ipcevents.source import EventSource
+from tui.crash import EXIT_CRASHED, summary
 
 DEMO_NAMES = (*NAMES, "playground")
 Factory = Callable[[], EventSource]
@@ -38,25 +40,67 @@ def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
+USAGE = """\
+python -m tui [--demo NAME [--speed F] | --replay FILE | --attach SOCKET]
+       python -m tui --run [--trace] -- COMMAND [ARG...]
+       python -m tui --pid PID [--trace]
+       any of them + [--screenshot OUT.svg [--at SECONDS] [--size WxH]]"""
+
+DESCRIPTION = """\
+Watch processes talk: one pane per process, its pipes, SysV queues and signals,
+and a log of every event. With no option, a picker offers the demos and the
+playground. Inside: ? lists every key; q quits (and stops what the monitor
+started)."""
+
+EXAMPLES = """\
+examples:
+  a demo, at half its durations (or pick one from the list: python -m tui)
+    python -m tui --demo signal --speed 0.5
+  the playground: three idle children you drive with the keys
+    python -m tui --demo playground
+  record a run, then replay it
+    python -m ipccore record queue -o run.ndjson
+    python -m tui --replay run.ndjson
+  any program, even one that does not use ipccore (--trace: every message too)
+    python -m tui --run -- python3 prog.py
+    python -m tui --pid 12345
+  an ipccore program started elsewhere: the monitor first, then the program
+    mkdir -m 700 /tmp/me && python -m tui --attach /tmp/me/mon.sock
+    IPCCORE_MONITOR=/tmp/me/mon.sock python prog.py
+  no terminal: save the final screen of a replay as SVG, then exit
+    python -m tui --replay run.ndjson --screenshot out.svg --size 80x24
+
+Any terminal from 80x24 up; NO_COLOR=1 turns colours off. More: docs/tui.md"""
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     argv, command = split_command(argv)
-    parser = argparse.ArgumentParser(prog="python -m tui", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tui", usage=USAGE, description=DESCRIPTION, epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--demo", choices=DEMO_NAMES, help="start this demo live")
-    mode.add_argument("--replay", type=Path, metavar="FILE", help="replay an NDJSON recording")
-    mode.add_argument("--attach", metavar="PATH", help="monitor a program run with "
-                      "IPCCORE_MONITOR=PATH")
+    mode.add_argument("--demo", choices=DEMO_NAMES, metavar="NAME",
+                      help=f"start a demo live: {', '.join(DEMO_NAMES)}")
+    mode.add_argument("--replay", type=Path, metavar="FILE",
+                      help="replay a recording (NDJSON, from python -m ipccore record)")
+    mode.add_argument("--attach", metavar="SOCKET",
+                      help="listen at SOCKET for programs run with IPCCORE_MONITOR=SOCKET")
     mode.add_argument("--run", action="store_true",
                       help="run the command after -- (any program) and watch its tree")
     mode.add_argument("--pid", type=int, metavar="PID",
                       help="watch a running process of yours and its descendants")
     parser.add_argument("--trace", action="store_true", help="with --run/--pid: every "
                         "message too, through strace (ptrace slows the program down)")
-    parser.add_argument("--speed", type=float, default=1.0, help="multiply demo durations")
+    parser.add_argument("--speed", type=float, default=1.0, metavar="F",
+                        help="multiply a demo's sleeps and timers by F (default 1)")
     parser.add_argument("--screenshot", type=Path, metavar="OUT.svg",
-                        help="run headless, save an SVG when done (or --at), exit")
-    parser.add_argument("--at", type=float, metavar="SECONDS", help="screenshot time")
-    parser.add_argument("--size", type=_size, default=(120, 36), help="screenshot size WxH")
+                        help="no terminal: save the screen as SVG when the run ends "
+                        "(or at --at seconds), then exit")
+    parser.add_argument("--at", type=float, metavar="SECONDS",
+                        help="with --screenshot: take it this long after the start")
+    parser.add_argument("--size", type=_size, default=(120, 36), metavar="WxH",
+                        help="with --screenshot: the terminal size (default 120x36)")
     args = parser.parse_args(argv)
     args.command = command
     if args.run and not command:
@@ -154,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     headless = args.screenshot is not None
     result = app.run(headless=headless, size=args.size if headless else None)
+    if app.crash is not None:
+        error, report = app.crash
+        note = textwrap.fill(summary(error, report), width=79, break_on_hyphens=False,
+                             break_long_words=False)
+        print(note, file=sys.stderr)
+        return EXIT_CRASHED
     return result if isinstance(result, int) else 0
 
 

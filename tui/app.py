@@ -26,6 +26,7 @@ from ipcevents.errors import CommandRefused
 from ipcevents.source import Command, EventSource, PushQueue, SendSignal, WritePipe
 from tui import keys
 from tui.commands import ActionsProvider
+from tui.crash import write_report
 from tui.messages import SourceEnded, SourceFailed
 from tui.screens.dialogs import ConfirmScreen, PushPrompt, TextPrompt
 from tui.screens.help import HelpScreen
@@ -42,6 +43,11 @@ from tui.widgets.signals import SignalPanel
 from tui.widgets.status import StatusLine
 
 SourceFactory = Callable[[], EventSource]
+NARROW_BELOW = 110
+"""Below this width the side panel goes under the processes (the signal buttons need
+about 44 columns beside a 66-column process list to show their names)."""
+SHORT_BELOW = 32
+"""Below this height processes are one-line rows and the guide is hidden."""
 REFRESH_HZ = 15
 YIELD_EVERY = 512
 """Events folded between two yields to the event loop, so keys stay responsive."""
@@ -55,6 +61,9 @@ class MonitorApp(App[int]):
     AUTO_FOCUS = None
     """Nothing grabs focus at start, so up/down select panes instead of scrolling the log."""
     COMMANDS = App.COMMANDS | {ActionsProvider}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT_BELOW, "-tall")]  # noqa: RUF012
+    """Screen classes by size (Textual sets them on resize; see ``_apply_breakpoints``)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(a.keys, a.action, a.label, show=False) for a in keys.actions()
     ]
@@ -81,7 +90,9 @@ class MonitorApp(App[int]):
         self.screenshot_at = screenshot_at
         self.state = MonitorState()
         self.source: EventSource | None = None
-        self._drawn = -1
+        self._drawn: tuple[int, bool, bool] | None = None
+        self.crash: tuple[BaseException, Path | None] | None = None
+        """The unexpected error that ended the app, and where its traceback was saved."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -95,6 +106,7 @@ class MonitorApp(App[int]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self._apply_breakpoints()
         self.set_interval(1 / REFRESH_HZ, self.redraw, name="redraw")
         if self.screenshot is not None and self.screenshot_at is not None:
             delay = max(self.screenshot_at, 0.001)  # a 0 s Textual timer divides by zero
@@ -117,7 +129,7 @@ class MonitorApp(App[int]):
         self.state = MonitorState()
         self.finished = False
         self.selected = None
-        self._drawn = -1
+        self._drawn = None
         self.query_one(ProcessList).reset()
         try:
             self.source = factory()
@@ -186,16 +198,56 @@ class MonitorApp(App[int]):
     async def on_unmount(self) -> None:
         await self.stop_source()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error anywhere in the app: save its traceback to a private file
+        instead of painting it over the terminal (``python -m tui`` prints a short note).
+
+        Textual still exits the app (which unmounts it: the source is stopped); only the
+        traceback it would print is dropped. Textual has no public hook for this.
+        """
+        if self.crash is None:
+            self.crash = (error, write_report(error, f"ipcscope monitor: {self.source_title}"))
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
+
+    @property
+    def source_title(self) -> str:
+        return self.source.title if self.source is not None else "no source"
+
+    # ---------- size ----------
+
+    def _apply_breakpoints(self) -> None:
+        """Set the screen's size classes before its first layout: Textual sets them only
+        on a resize, and the wide layout squeezed into 80 columns must never be drawn."""
+        self.screen.set_class(self.narrow, "-narrow")
+        self.screen.set_class(not self.narrow, "-wide")
+        self.screen.set_class(self.short, "-short")
+        self.screen.set_class(not self.short, "-tall")
+
+    @property
+    def narrow(self) -> bool:
+        """The terminal is too narrow for the side panel beside the processes."""
+        return self.size.width < NARROW_BELOW
+
+    @property
+    def short(self) -> bool:
+        """The terminal is too short for three-line process panes."""
+        return self.size.height < SHORT_BELOW
+
+    # ---------- drawing ----------
+
     def redraw(self, force: bool = False) -> None:
-        """Render the state into the widgets if anything changed since the last tick."""
+        """Render the state into the widgets if anything changed since the last tick (a
+        resize across a breakpoint counts: rows and panes are drawn differently)."""
         state = self.state
-        if state.version == self._drawn and not force:
+        drawn = (state.version, self.narrow, self.short)
+        if drawn == self._drawn and not force:
             return
-        self._drawn = state.version
+        self._drawn = drawn
         if self.selected is None or self.selected not in state.procs:
             live = state.children() or sorted(state.procs)
             self.selected = live[0] if live else None
-        self.query_one(ProcessList).sync(state, self.selected)
+        self.query_one(ProcessList).sync(state, self.selected, self.short)
         self.query_one(QueuePanel).sync(state)
         self.query_one(EventLog).sync(state)
         self._draw_status()
@@ -203,20 +255,23 @@ class MonitorApp(App[int]):
     def _draw_status(self) -> None:
         state, log = self.state, self.query_one(EventLog)
         finished = self.finished or state.ended
-        title = self.source.title if self.source else "no source"
-        self.query_one(StatusLine).show(title, state, finished, log)
         end = ending_of(state.end_code, state.end_signal) if state.ended else "ended"
+        # The banner that says how it ended is hidden on a small terminal: the line says it.
+        ending = end if finished and (self.narrow or self.short) else None
+        self.query_one(StatusLine).show(self.source_title, state, finished, log,
+                                        brief=self.narrow, ending=ending)
         ended = sum(1 for p in state.procs.values() if p.ended)
         self.query_one(Banner).show(finished, end, len(state.procs), ended)
         self._draw_target()
 
     def _draw_target(self) -> None:
-        what = target_description(self.state, self.selected, self.all_children)
-        self.query_one(SignalPanel).show_target(what, self.all_children)
+        brief = self.narrow
+        what = target_description(self.state, self.selected, self.all_children, brief)
+        self.query_one(SignalPanel).show_target(what, self.all_children, brief)
 
     def watch_selected(self) -> None:
         if self._is_mounted:
-            self.query_one(ProcessList).sync(self.state, self.selected)
+            self.query_one(ProcessList).sync(self.state, self.selected, self.short)
             self._draw_target()
 
     def watch_all_children(self) -> None:

@@ -50,8 +50,14 @@ class ProcView:
     ending: str | None = None
     """``exited with code N`` / ``killed by SIGKILL`` once the end is known."""
     exit_code: int | None = None
-    cpu: float = 0.0
+    cpu: float | None = None
+    """cpu % over the last sampling interval; None until two samples exist (psutil's
+    first reading of a process is a baseline, not a rate)."""
     rss: int = 0
+    """Resident bytes at the last sample; the peak (``maxrss``) once the process is reaped."""
+    samples: int = 0
+    cpu_time: float | None = None
+    """User + system seconds from the parent's ``wait4``: the final figure of an ended process."""
     msgs_in: int = 0
     bytes_in: int = 0
     msgs_out: int = 0
@@ -173,17 +179,40 @@ def _message(view: ProcView, event: Event, incoming: bool) -> None:
     view.last_nbytes = n
 
 
+def _apply_stats(view: ProcView, event: Event) -> None:
+    """A sample: cpu % only from the second one on; a reaped process keeps its final
+    figures (a late sample of a zombie says rss 0)."""
+    f = event.get
+    if view.cpu_time is not None:
+        return
+    view.samples += 1
+    view.cpu = _num(f("cpu")) if view.samples >= 2 else None
+    view.rss = _int(f("rss")) or view.rss
+    if isinstance(f("state"), str):
+        view.status = f("state")
+    if not view.named and not view.name and meaningful_name(f("name"), view.role):
+        view.name = clip(f("name"), 60)
+    view.version += 1
+
+
+def _apply_end(view: ProcView, event: Event) -> None:
+    """``proc.reap``/``proc.gone``: how it ended, and the final figures from ``wait4``."""
+    f = event.get
+    view.ending = ending_of(f("code"), f("signal"))
+    view.status = "dead"
+    if type(f("maxrss")) is int and f("maxrss") > 0:
+        view.rss = f("maxrss")
+    if isinstance(f("cpu_time"), int | float) and type(f("cpu_time")) is not bool:
+        view.cpu_time = max(0.0, float(f("cpu_time")))
+    view.version += 1
+
+
 def _apply_proc(state: MonitorState, event: Event) -> None:
     kind, f = event.kind, event.get
     if kind == "proc.stats":
-        view = state.proc(event.pid)
-        view.cpu = _num(f("cpu"))
-        view.rss = _int(f("rss"))
-        if isinstance(f("state"), str):
-            view.status = f("state")
-        if not view.named and not view.name and meaningful_name(f("name"), view.role):
-            view.name = clip(f("name"), 60)
-    elif kind == "proc.hello":
+        _apply_stats(state.proc(event.pid), event)
+        return
+    if kind == "proc.hello":
         view = state.proc(event.pid)
         view.role = clip(f("role", "?"), 12)
         view.ppid = f("ppid") if type(f("ppid")) is int else None
@@ -218,10 +247,7 @@ def _apply_proc(state: MonitorState, event: Event) -> None:
         target = f("child") if kind == "proc.reap" else event.pid
         if type(target) is not int or target <= 0:
             return
-        view = state.proc(target)
-        view.ending = ending_of(f("code"), f("signal"))
-        view.status = "dead"
-        view.version += 1
+        _apply_end(state.proc(target), event)
         return
     else:
         return

@@ -28,14 +28,18 @@ def signal_targets(state: MonitorState, selected: int | None, all_children: bool
     return [selected] if selected is not None else []
 
 
-def target_description(state: MonitorState, selected: int | None, all_children: bool) -> str:
-    """What the signal panel says its buttons are aimed at."""
+def target_description(
+    state: MonitorState, selected: int | None, all_children: bool, brief: bool = False
+) -> str:
+    """What the signal panel says its buttons are aimed at (``brief``: fewer words, for
+    the one-line signal bar of a narrow terminal)."""
     if all_children:
         return f"all children ({len(state.children())})"
     if selected is None:
         return "nothing selected"
     view = state.procs.get(selected)
-    return f"pid {selected} ({view.label if view else '?'})"
+    label = view.label if view else "?"
+    return f"{selected} {label}" if brief else f"pid {selected} ({label})"
 
 
 def pipe_write_refusal(state: MonitorState, pid: int | None) -> Refusal | None:

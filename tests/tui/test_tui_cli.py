@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.tui.helpers import RECORDINGS
@@ -64,3 +67,65 @@ def test_missing_recording_is_a_clear_message(tmp_path: Path) -> None:
     result = run_tui("--replay", str(tmp_path / "none.ndjson"))
     assert result.returncode == 2
     assert "no such recording" in result.stderr
+
+
+def _program_processes(monitor_pid: int) -> list[int]:
+    """Live processes started under the monitor ``monitor_pid`` (they carry its pid in
+    ``IPCCORE_PDEATHSIG``), found among all of our own processes."""
+    found = []
+    for proc in psutil.process_iter(["pid", "uids"]):
+        try:
+            if proc.info["uids"].real != os.getuid():
+                continue
+            ours = proc.environ().get("IPCCORE_PDEATHSIG") == str(monitor_pid)
+            if ours and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc.pid)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def test_an_error_in_a_widget_exits_non_zero_with_a_short_note(tmp_path: Path) -> None:
+    """A widget that raises (injected from outside) ends the monitor with status 70, a
+    short paragraph naming the error and a private report file, and nothing left running."""
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    program = ROOT / "tests" / "programs" / "crashing_tui.py"
+    proc = subprocess.Popen(
+        [sys.executable, str(program), "--demo", "queue", "--screenshot",
+         str(tmp_path / "never.svg"), "--at", "60"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    _out, raw = proc.communicate(timeout=90)
+    err = " ".join(raw.split())
+    assert proc.returncode == 70, raw
+    assert "Traceback" not in err
+    assert "RuntimeError: injected failure in QueuePanel.sync" in err
+    assert "crashing_tui.py" in err  # where it failed
+    assert len(raw.strip().splitlines()) <= 8, raw
+    reports = list((tmp_path / "state" / "ipcscope").iterdir())
+    assert len(reports) == 1
+    assert str(reports[0]) in err
+    assert stat.S_IMODE(reports[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(reports[0].parent.stat().st_mode) == 0o700
+    report = reports[0].read_text()
+    assert "Traceback (most recent call last)" in report
+    assert "failing_sync" in report
+    assert not (tmp_path / "never.svg").exists()
+    # The program tree is gone (psutil polls with a deadline); queues: the no_leaks fixture.
+    deadline = time.monotonic() + 10
+    while _program_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _program_processes(proc.pid)
+
+
+def test_help_is_written_for_users() -> None:
+    """``--help``: what the monitor is, an example per mode, every line fits 80 columns."""
+    result = run_tui("--help")
+    assert result.returncode == 0
+    text = result.stdout
+    for example in ("--demo signal", "--demo playground", "ipccore record", "--replay run.ndjson",
+                    "--attach /tmp/me/mon.sock", "IPCCORE_MONITOR=", "--screenshot out.svg"):
+        assert example in text, example
+    assert "lazily" not in text  # no internal docstring
+    assert "EventSource" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80

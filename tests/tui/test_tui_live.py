@@ -6,10 +6,12 @@ import importlib.util
 
 import psutil
 import pytest
+from textual.widgets import Button
 
 from tests.tui.helpers import wait_for
 from tui.__main__ import demo_factory
 from tui.app import MonitorApp
+from tui.widgets.eventlog import EventLog
 from tui.widgets.procs import ProcPane
 
 pytestmark = [
@@ -57,3 +59,46 @@ async def test_stop_cont_and_usr1_reach_a_real_child() -> None:
     _gone, alive = psutil.wait_procs(psutil.Process().children(recursive=True), timeout=10)
     assert not alive
     assert _status(child) in ("gone", psutil.STATUS_ZOMBIE)
+
+
+def _button_labels_whole(app: MonitorApp) -> bool:
+    """Every signal button is wide enough for its whole label (``1 USR1``...)."""
+    return all(
+        button.region.width >= len(str(button.label)) for button in app.query(Button)
+        if button.id and button.id.startswith("sig-")
+    )
+
+
+async def test_resizing_a_live_demo_keeps_its_state() -> None:
+    """200x50 -> 80x24 -> 120x36 while the playground runs: no crash, the layout follows
+    the size (rows at 80x24, panes at 120x36), and nothing the user set is lost."""
+    app = MonitorApp(demo_factory("playground"))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_for(pilot, lambda: len(app.state.children()) == 3, timeout=30)
+        child = app.state.children()[1]
+        app.selected = child
+        await pilot.press("p")  # filter the log to the selected child
+        await pilot.press("a")  # signals to all children
+        source, events = app.source, app.state.events
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: app.screen.has_class("-narrow", "-short"))
+        pane = app.query_one(f"#proc-{child}", ProcPane)
+        await wait_for(pilot, lambda: pane.has_class("-row") and pane.region.height == 1)
+        assert _button_labels_whole(app)
+        await pilot.press("2")  # SIGUSR2 to all children, sent at 80x24
+        await wait_for(pilot, lambda: all(
+            app.state.procs[pid].signals.get("SIGUSR2") == 1 for pid in app.state.children()
+        ), timeout=15)
+        await pilot.resize_terminal(120, 36)
+        await wait_for(pilot, lambda: app.screen.has_class("-wide", "-tall"))
+        await wait_for(pilot, lambda: not pane.has_class("-row") and pane.region.height == 5)
+        assert _button_labels_whole(app)
+        assert app.source is source  # the same run, not a restart
+        assert app.state.events >= events
+        assert app.selected == child
+        assert app.all_children
+        assert app.query_one(EventLog).log_filter.pids == {child}
+        assert len(app.query(ProcPane)) == len(app.state.procs)
+        await pilot.press("q")
+    _gone, alive = psutil.wait_procs(psutil.Process().children(recursive=True), timeout=10)
+    assert not alive

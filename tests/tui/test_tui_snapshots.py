@@ -35,9 +35,20 @@ def test_demo_final_screen(demo: str, snap_compare: Any) -> None:
     assert snap_compare(replay_app(demo), terminal_size=(120, 36), run_before=finished)
 
 
-def test_help_screen(snap_compare: Any) -> None:
+SIZES = [(80, 24), (100, 30), (200, 50)]
+"""Besides 120x36: the classic default terminal, an in-between one, a big one."""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("demo", ["pipe", "queue", "signal"])
+def test_demo_final_screen_at_size(demo: str, size: tuple[int, int], snap_compare: Any) -> None:
+    assert snap_compare(replay_app(demo), terminal_size=size, run_before=finished)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help_screen(size: tuple[int, int], snap_compare: Any) -> None:
     assert snap_compare(
-        replay_app("pipe"), terminal_size=(120, 36), run_before=finished, press=["question_mark"]
+        replay_app("pipe"), terminal_size=size, run_before=finished, press=["question_mark"]
     )
 
 

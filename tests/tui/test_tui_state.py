@@ -112,10 +112,33 @@ def test_queue_depth_follows_pushes_then_samples() -> None:
 
 
 def test_samples_are_not_logged_but_update_panes() -> None:
-    state = fold([*family(), ev(4101, "proc.stats", cpu=12.5, rss=2048, state="stopped")])
+    first = ev(4101, "proc.stats", cpu=0.0, rss=1024, state="running")
+    state = fold([*family(), first])
+    assert state.procs[4101].rss == 1024
+    assert state.procs[4101].cpu is None  # one sample is a baseline, not a rate: "–"
+    apply(state, ev(4101, "proc.stats", cpu=12.5, rss=2048, state="stopped"))
     assert state.procs[4101].status == "stopped"
     assert state.procs[4101].cpu == 12.5
     assert all(line.kind != "proc.stats" for line in state.log)
+
+
+def test_reap_carries_the_final_figures() -> None:
+    """The parent's wait4 gives cpu time and peak rss: shown once the process ended, and a
+    late sample (a zombie reads rss 0) does not overwrite them."""
+    state = fold([
+        *family(),
+        ev(4101, "proc.stats", cpu=0.0, rss=1024, state="running"),
+        ev(4100, "proc.reap", child=4101, code=0, signal=0, cpu_time=0.25, maxrss=9 << 20),
+        ev(4101, "proc.stats", cpu=0.0, rss=0, state="zombie"),
+    ])
+    view = state.procs[4101]
+    assert view.ended
+    assert view.cpu_time == 0.25
+    assert view.rss == 9 << 20
+    # A reap without the optional fields (an older recording) keeps the last sample.
+    state = fold([*family(), ev(4102, "proc.stats", cpu=0.0, rss=4096, state="running"),
+                  ev(4100, "proc.reap", child=4102, code=0, signal=0)])
+    assert (state.procs[4102].rss, state.procs[4102].cpu_time) == (4096, None)
 
 
 def test_handled_signal_not_counted_twice() -> None:

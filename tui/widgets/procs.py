@@ -1,8 +1,14 @@
-"""Per-process panes, one per pid in pid order; an ended pane stays, dimmed."""
+"""Per-process panes, one per pid in pid order; an ended pane stays, dimmed.
+
+Two shapes: a bordered pane of three lines where there is room, and on a short terminal
+one line per process under a column header (htop's process table is the anchor: at
+80x24 a whole demo stays visible beside its log).
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
@@ -19,19 +25,70 @@ STATE_STYLES = {
 }
 
 
+def signals_text(view: ProcView) -> str:
+    """``USR1×2 KILL×1``: the signals a process received, by name."""
+    return " ".join(f"{name.removeprefix('SIG')}×{count}" for name, count in view.signals.items())
+
+
+ROW_HEADER = f"  {'PID':>7} {'WHO':<20} {'STATE':<14} {'CPU%':>6} {'RSS':>9}  IN/OUT   SIGNALS"
+"""The column header above the one-line rows (same widths as :func:`pane_row`)."""
+
+
+def cpu_text(view: ProcView) -> str:
+    """``12.5%``; ``–`` while there is no rate yet (one sample says nothing about cpu);
+    ``0.04s`` of cpu time once the process was reaped (its whole life, from ``wait4``)."""
+    if view.cpu_time is not None:
+        return f"{view.cpu_time:.2f}s"
+    return "–" if view.cpu is None else f"{view.cpu:.1f}%"
+
+
+def short_state(view: ProcView) -> str:
+    """The state in a column: ``exit 0``, ``killed KILL``, ``sleeping``."""
+    if view.ending is None:
+        return view.status
+    if view.ending.startswith("killed by SIG"):
+        return "killed " + view.ending.removeprefix("killed by SIG")
+    if view.ending.startswith("exited with code "):
+        return "exit " + view.ending.removeprefix("exited with code ")
+    return view.ending
+
+
+def pane_row(view: ProcView, selected: bool = False) -> Text:
+    """One process as one table row (a short terminal), under :data:`ROW_HEADER`."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("▶ " if selected else "  ", "bold yellow")
+    text.append(f"{view.pid:>7} ", "bold")
+    who = view.label
+    text.append(who, "bold magenta" if view.role == "master" else "bold cyan")
+    room = max(0, 20 - len(who))
+    name = f" {view.name}" if view.name else ""
+    text.append(name[:room].ljust(room) + " ", "italic")
+    state = short_state(view)
+    if view.ended:
+        style = "bold red" if state.startswith("killed") else "bold"
+    else:
+        style = STATE_STYLES.get(view.status, "")
+    text.append(f"{state[:14]:<14} ", style)
+    text.append(f"{cpu_text(view):>6} ", "bold")
+    text.append(f"{human_bytes(view.rss):>9}  ", "bold")
+    text.append(f"{view.msgs_in:>3}", "green")
+    text.append("/", "dim")
+    text.append(f"{view.msgs_out:<4} ", "blue")
+    text.append(signals_text(view) or "-", "bold yellow" if view.signals else "dim")
+    return text
+
+
 def pane_body(view: ProcView) -> Text:
     """The pane's three lines, built from plain strings (names are never markup)."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append("cpu ", "dim")
-    text.append(f"{view.cpu:5.1f}%", "bold")
-    text.append("  rss ", "dim")
+    final = view.cpu_time is not None
+    text.append("cpu time " if final else "cpu ", "dim")
+    text.append(f"{cpu_text(view):>6}", "bold")
+    text.append("  max rss " if final else "  rss ", "dim")
     text.append(f"{human_bytes(view.rss):>9}", "bold")
     text.append("  sig ", "dim")
     if view.signals:
-        sigs = " ".join(
-            f"{name.removeprefix('SIG')}×{count}" for name, count in view.signals.items()
-        )
-        text.append(sigs, "bold yellow")
+        text.append(signals_text(view), "bold yellow")
     else:
         text.append("-", "dim")
     text.append("\n")
@@ -71,7 +128,7 @@ def pane_subtitle(view: ProcView) -> Text:
 
 
 class ProcPane(Static):
-    """One process: identity in the border, counters inside."""
+    """One process: identity in the border and counters inside, or one table row."""
 
     class Selected(Message):
         """The user clicked this pane."""
@@ -83,22 +140,31 @@ class ProcPane(Static):
     def __init__(self, pid: int) -> None:
         super().__init__(id=f"proc-{pid}")
         self.pid = pid
-        self.shown_version = -1
-        self.shown_selected = False
+        self._shown: tuple[int, bool, bool] | None = None
 
-    def show(self, view: ProcView, selected: bool = False) -> None:
-        if view.version == self.shown_version and selected == self.shown_selected:
+    def show(self, view: ProcView, selected: bool = False, compact: bool = False) -> None:
+        """Draw ``view``: a bordered pane, or one row when ``compact`` (a short terminal)."""
+        key = (view.version, selected, compact)
+        if key == self._shown:
             return
-        self.shown_version = view.version
-        self.shown_selected = selected
+        self._shown = key
         self.set_class(selected, "-selected")
+        self.set_class(view.ended, "-ended")
+        self.set_class(compact, "-row")
+        if compact:
+            self.border_title = self.border_subtitle = None
+            self.update(pane_row(view, selected))
+            return
         self.border_title = pane_title(view, selected)
         self.border_subtitle = pane_subtitle(view)
-        self.set_class(view.ended, "-ended")
         self.update(pane_body(view))
 
     def on_click(self) -> None:
         self.post_message(self.Selected(self.pid))
+
+
+class RowHeader(Static):
+    """The column names above the one-line rows (hidden while panes are drawn)."""
 
 
 class ProcessList(VerticalScroll):
@@ -108,8 +174,14 @@ class ProcessList(VerticalScroll):
         super().__init__()
         self.border_title = "processes"
         self._panes: dict[int, ProcPane] = {}
+        self._header = RowHeader(Text(ROW_HEADER, "bold"))
 
-    def sync(self, state: MonitorState, selected: int | None) -> None:
+    def compose(self) -> ComposeResult:
+        yield self._header
+
+    def sync(self, state: MonitorState, selected: int | None, compact: bool = False) -> None:
+        """Add panes for new pids and redraw the changed ones, as panes or as rows."""
+        self._header.display = compact
         for pid in sorted(state.procs):
             pane = self._panes.get(pid)
             if pane is None:
@@ -119,11 +191,11 @@ class ProcessList(VerticalScroll):
                     self.mount(pane, before=self._panes[min(later)])
                 else:
                     self.mount(pane)
-            pane.show(state.procs[pid], pid == selected)
+            pane.show(state.procs[pid], pid == selected, compact)
 
     def reset(self) -> None:
         self._panes.clear()
-        self.remove_children()
+        self.remove_children(ProcPane)
 
     def reveal(self, pid: int | None) -> None:
         pane = self._panes.get(pid) if pid is not None else None

@@ -47,10 +47,13 @@ class SignalPanel(Vertical):
         name = (event.button.id or "").removeprefix("sig-").upper()
         self.post_message(self.Requested(int(signal.Signals[name])))
 
-    def show_target(self, description: str, all_children: bool) -> None:
+    def show_target(self, description: str, all_children: bool, brief: bool = False) -> None:
+        """Say where a signal goes; ``brief`` on a narrow terminal, where the target shares
+        its line with the buttons (``a`` is in the help and the palette)."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("to ", "dim")
         text.append(description, "bold")
-        text.append("   a: ", "dim")
-        text.append("all children" if not all_children else "selected pane", "dim")
+        if not brief:
+            text.append("   a: ", "dim")
+            text.append("all children" if not all_children else "selected pane", "dim")
         self.query_one(SignalTarget).update(text)

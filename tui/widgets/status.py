@@ -9,18 +9,28 @@ from tui.state import MonitorState
 from tui.widgets.eventlog import EventLog
 
 
-def status_text(title: str, state: MonitorState, finished: bool, log: EventLog) -> Text:
-    """One line: source, counts, running or finished, follow/filter/search, drops."""
+def status_text(
+    title: str, state: MonitorState, finished: bool, log: EventLog, *, brief: bool = False,
+    ending: str | None = None,
+) -> Text:
+    """One line: source, running or finished, counts, paused/filter/search, drops.
+
+    Most important first, so a narrow terminal cuts the least needed; following the log
+    is the normal case and goes unsaid, a paused log is said. ``brief`` drops the app's
+    name (80 columns); ``ending`` says how the run ended where no banner does.
+    """
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" ipcscope ", "bold reverse")
+    if not brief:
+        text.append(" ipcscope ", "bold reverse")
     text.append(f" {title} ", "bold")
-    text.append(f"│ {state.events} events ", "")
-    text.append(f"│ {len(state.procs)} processes ", "")
     if finished:
-        text.append("│ finished ", "bold yellow")
+        text.append(f"│ finished: {ending} " if ending else "│ finished ", "bold yellow")
     else:
         text.append("│ running ", "bold green")
-    text.append("│ log following " if log.follow else "│ log PAUSED ", "")
+    text.append(f"│ {state.events} events ", "")
+    text.append(f"│ {len(state.procs)} processes ", "")
+    if not log.follow:
+        text.append("│ log PAUSED ", "bold")
     if log.log_filter.active:
         text.append(f"│ filter: {log.log_filter.describe()} ", "bold cyan")
     if log.search:
@@ -33,5 +43,8 @@ def status_text(title: str, state: MonitorState, finished: bool, log: EventLog) 
 class StatusLine(Static):
     """Redrawn by the app with each refresh tick and after every change of the log view."""
 
-    def show(self, title: str, state: MonitorState, finished: bool, log: EventLog) -> None:
-        self.update(status_text(title, state, finished, log))
+    def show(
+        self, title: str, state: MonitorState, finished: bool, log: EventLog, *,
+        brief: bool = False, ending: str | None = None,
+    ) -> None:
+        self.update(status_text(title, state, finished, log, brief=brief, ending=ending))
