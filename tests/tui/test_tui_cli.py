@@ -124,6 +124,7 @@ def test_help_is_written_for_users() -> None:
     assert result.returncode == 0
     text = result.stdout
     for example in ("--demo signal", "--demo playground", "ipccore record", "--replay run.ndjson",
+                    "--run -- python3 prog.py", "--pid 12345",
                     "--attach /tmp/me/mon.sock", "IPCCORE_MONITOR=", "--screenshot out.svg"):
         assert example in text, example
     assert "lazily" not in text  # no internal docstring
