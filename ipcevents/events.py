@@ -74,6 +74,13 @@ class Event:
     """The kind-specific fields (everything but the common keys)."""
 
     @property
+    def count(self) -> int:
+        """Operations this event stands for: its ``count`` when it is an aggregate
+        (``pipe.*``/``queue.push``/``queue.pop``, ``count`` >= 2), else 1."""
+        count = self.fields.get("count")
+        return count if type(count) is int and count > 1 and self.kind in AGGREGABLE else 1
+
+    @property
     def category(self) -> str:
         """``proc``, ``pipe``, ``queue``, ``signal``, ``timer``, ``io``, ``monitor``..."""
         return self.kind.partition(".")[0]
@@ -173,16 +180,16 @@ PEER_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
     "proc.reap": {"child": _INT, "code": _OPT_INT, "signal": _OPT_INT},
     "proc.exec": {"path": _STR, "args": _STR},
     "pipe.write": {"fd": _OPT_INT, "to": _OPT_INT, "nbytes": _INT, "preview": _STR,
-                   "via": _STR},
+                   "via": _STR, "count": _INT, "ts0": _NUM},
     "pipe.read": {"fd": _OPT_INT, "from": _OPT_INT, "nbytes": _INT, "preview": _STR,
-                  "via": _STR},
+                  "via": _STR, "count": _INT, "ts0": _NUM},
     "pipe.close": {"fd": _OPT_INT},
     "queue.open": {"key": _INT, "msqid": _INT, "mode": _INT, "nowait": _BOOL,
                    "created": _BOOL},
     "queue.push": {"key": _INT, "msqid": _INT, "mtype": _INT, "nbytes": _INT,
-                   "preview": _STR},
+                   "preview": _STR, "count": _INT, "ts0": _NUM},
     "queue.pop": {"key": _INT, "msqid": _INT, "mtype": _INT, "nbytes": _INT,
-                  "preview": _STR},
+                  "preview": _STR, "count": _INT, "ts0": _NUM},
     "queue.free": {"key": _INT, "msqid": _INT},
     "signal.install": {"signal": _INT, "name": _STR, "handler": _BOOL},
     "signal.send": {"to": _INT, "signal": _INT, "name": _STR, "ok": _BOOL},
@@ -198,6 +205,11 @@ PEER_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
     "monitor.ring": {"name": _STR},
 }
 """Kinds a monitored process may send, with the JSON types of their known fields."""
+
+AGGREGABLE = frozenset({"pipe.write", "pipe.read", "queue.push", "queue.pop"})
+"""Kinds whose event may stand for several operations (``count`` >= 2, ``nbytes`` their
+total, ``ts0``/``ts`` the first and last one's time); every other kind is one event per
+occurrence, never aggregated."""
 
 COLLECTOR_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
     "proc.gone": {"code": _OPT_INT, "signal": _OPT_INT},
@@ -244,3 +256,9 @@ def check_fields(kind: str, fields: Mapping[str, Any], *, peer: bool) -> None:
         want = schema.get(key)
         if want is not None and type(value) not in want:
             raise EventDecodeError(f"field {key[:32]!r} of {kind} has the wrong type")
+    if "count" in fields and kind in AGGREGABLE:
+        count, ts0 = fields["count"], fields.get("ts0")
+        if count < 2:
+            raise EventDecodeError(f"an aggregated {kind} has count {count} (it must be >= 2)")
+        if ts0 is None or fields.get("nbytes", 0) < 0:
+            raise EventDecodeError(f"an aggregated {kind} needs ts0 and a total nbytes")

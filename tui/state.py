@@ -167,13 +167,14 @@ def _message(view: ProcView, event: Event, incoming: bool) -> None:
     n = _int(event.get("nbytes"))
     if event.category == "queue" and type(event.get("key")) is int:
         view.queue_key = event.get("key")
+    count = event.count  # an aggregate stands for `count` messages, `n` bytes in all
     if incoming:
         if n == 0 and event.kind == "pipe.read":
             return
-        view.msgs_in += 1
+        view.msgs_in += count
         view.bytes_in += n
     else:
-        view.msgs_out += 1
+        view.msgs_out += count
         view.bytes_out += n
     view.last_message = clip(event.get("preview", ""), 80)
     view.last_nbytes = n
@@ -321,12 +322,13 @@ def _apply_queue(state: MonitorState, event: Event) -> None:
         view.history.append(view.qnum)
     elif kind in ("queue.push", "queue.pop"):
         # Exact for the monitored processes' own traffic; the next sample corrects the rest.
+        count = event.count
         step = 1 if kind == "queue.push" else -1
         if step > 0:
-            view.pushes += 1
+            view.pushes += count
         else:
-            view.pops += 1
-        view.qnum = max(0, view.qnum + step)
+            view.pops += count
+        view.qnum = max(0, view.qnum + step * count)
         view.cbytes = max(0, view.cbytes + step * _int(event.get("nbytes")))
         view.history.append(view.qnum)
     elif kind == "queue.free":

@@ -69,6 +69,9 @@ def describe(event: Event) -> str:
         via_s = f" via {via}" if via not in (None, "pipe") else ""
         if kind == "pipe.read" and n == 0:
             return f"EOF{peer}{via_s}"
+        if event.count > 1:  # one line for a burst: how many, their bytes, one preview
+            return (f"×{event.count:,} {n:,} B{peer}{via_s}: "
+                    f"{clip(repr_preview(f('preview')))}")
         return f"{n} B{peer}{via_s}: {clip(repr_preview(f('preview')))}"
     if kind in ("io.stdout", "io.stderr"):
         return clip(f("line", ""))

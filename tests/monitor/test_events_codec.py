@@ -81,10 +81,26 @@ def test_non_finite_floats_become_null() -> None:
     ("pipe.write", {"nbytes": True}, "wrong type"),
     ("pipe.write", {"x": [1]}, "not a scalar"),
     ("io.stdout", {"line": "x" * 10_000}, "too long"),
+    ("pipe.write", {"nbytes": 9, "count": 1, "ts0": 1.0}, "count 1"),
+    ("queue.pop", {"nbytes": 9, "count": 3}, "needs ts0"),
+    ("pipe.read", {"nbytes": 9, "count": 2.0, "ts0": 1.0}, "wrong type"),
 ])
 def test_check_fields_rejects(kind: str, fields: dict, match: str) -> None:
     with pytest.raises(EventDecodeError, match=match):
         check_fields(kind, fields, peer=True)
+
+
+def test_an_aggregate_is_the_same_kind_with_a_count() -> None:
+    """``count`` >= 2 and ``ts0`` make an aggregate; without ``count`` an event counts 1;
+    a ``count`` on a kind that is never aggregated is just an unknown extra field."""
+    fields = {"fd": 5, "to": 7, "nbytes": 640, "preview": "x", "via": "pipe",
+              "count": 10, "ts0": 1.5}
+    check_fields("pipe.write", fields, peer=True)
+    line = Event(0, 2.0, 1, "pipe.write", fields).to_json()
+    again = Event.from_json(line)
+    assert (again.count, again.get("ts0"), again.get("nbytes")) == (10, 1.5, 640)
+    assert Event(0, 2.0, 1, "pipe.write", {"nbytes": 64}).count == 1
+    assert Event(0, 2.0, 1, "timer.fire", {"timer": 1, "count": 5}).count == 1
 
 
 def test_collector_kinds_are_fine_in_a_recording() -> None:

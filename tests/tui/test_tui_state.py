@@ -111,6 +111,26 @@ def test_queue_depth_follows_pushes_then_samples() -> None:
     assert list(view.history) == [1, 2, 1, 7]
 
 
+def test_an_aggregate_counts_as_its_count_and_logs_one_line() -> None:
+    key = {"key": 5, "msqid": 9}
+    before = fold([*family()])
+    state = fold([
+        *family(),
+        ev(4101, "pipe.write", fd=5, to=4100, nbytes=64_000, preview="m", count=1000, ts0=T0),
+        ev(4100, "pipe.read", fd=4, nbytes=64, preview="m"),
+        ev(4100, "queue.push", **key, mtype=1, nbytes=300, preview="q", count=3, ts0=T0),
+        ev(4101, "queue.pop", **key, mtype=1, nbytes=200, preview="q", count=2, ts0=T0),
+    ])
+    child, master = state.procs[4101], state.procs[4100]
+    assert (child.msgs_out, child.bytes_out) == (1000, 64_000)
+    assert (master.msgs_in, master.bytes_in) == (1, 64)
+    assert (state.queues[5].pushes, state.queues[5].pops, state.queues[5].qnum) == (3, 2, 1)
+    assert state.queues[5].cbytes == 100
+    assert len(state.log) == len(before.log) + 4
+    assert state.log[-4].text.startswith("×1,000 64,000 B -> 4100")
+    assert state.log[-3].text.startswith("64 B")
+
+
 def test_samples_are_not_logged_but_update_panes() -> None:
     first = ev(4101, "proc.stats", cpu=0.0, rss=1024, state="running")
     state = fold([*family(), first])
