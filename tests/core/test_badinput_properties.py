@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ipccore.monitor.emitter import encode
 from ipcevents.events import (
+    AGGREGABLE,
     ALL_KINDS,
     PEER_KINDS,
     Event,
@@ -36,10 +37,19 @@ _BY_TYPE: dict[type, st.SearchStrategy[Any]] = {
 }
 
 
+_AGGREGATE = st.fixed_dictionaries({"count": st.integers(2, 10**6),
+                                     "ts0": st.floats(0, 2e9)})
+"""``count`` and ``ts0`` come together (an aggregate) or not at all."""
+
+
 def _fields(kind: str, schema: dict[str, dict[str, tuple[type, ...]]]) -> st.SearchStrategy[Any]:
-    return st.fixed_dictionaries(
-        {}, optional={k: st.one_of(*(_BY_TYPE[t] for t in ts)) for k, ts in schema[kind].items()}
+    plain = st.fixed_dictionaries(
+        {}, optional={k: st.one_of(*(_BY_TYPE[t] for t in ts)) for k, ts in schema[kind].items()
+                      if not (kind in AGGREGABLE and k in ("count", "ts0"))}
     )
+    if kind not in AGGREGABLE:
+        return plain
+    return st.tuples(plain, st.one_of(st.just({}), _AGGREGATE)).map(lambda p: {**p[0], **p[1]})
 
 
 def _event(schema: dict[str, dict[str, tuple[type, ...]]]) -> st.SearchStrategy[Event]:
@@ -97,18 +107,22 @@ def test_state_counters_add_up_for_any_valid_stream(events: list[Event]) -> None
     assert state.events == len(events)
     logged = [e for e in events if e.kind not in ("proc.stats", "queue.depth")]
     assert len(state.log) == min(len(logged), LOG_MAX)
-    out = Counter(e.pid for e in events if e.kind in ("pipe.write", "queue.push"))
-    into = Counter(e.pid for e in events if e.kind == "queue.pop"
-                   or (e.kind == "pipe.read" and type(e.get("nbytes")) is int
-                       and e.get("nbytes") != 0))
+    out: Counter[int] = Counter()
+    into: Counter[int] = Counter()
+    for e in events:
+        if e.kind in ("pipe.write", "queue.push"):
+            out[e.pid] += e.count
+        elif e.kind == "queue.pop" or (e.kind == "pipe.read" and type(e.get("nbytes")) is int
+                                       and e.get("nbytes") != 0):
+            into[e.pid] += e.count
     for pid, view in state.procs.items():
         assert view.msgs_out == out[pid]
         assert view.msgs_in == into[pid]
         assert len(view.signals) <= 16
     for key, queue in state.queues.items():
         mine = [e for e in events if e.category == "queue" and e.get("key") == key]
-        assert queue.pushes == sum(e.kind == "queue.push" for e in mine)
-        assert queue.pops == sum(e.kind == "queue.pop" for e in mine)
+        assert queue.pushes == sum(e.count for e in mine if e.kind == "queue.push")
+        assert queue.pops == sum(e.count for e in mine if e.kind == "queue.pop")
         assert queue.qnum >= 0
         assert queue.cbytes >= 0
     assert state.dropped == sum(e.get("count", 0) for e in events
