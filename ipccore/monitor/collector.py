@@ -21,7 +21,7 @@ from typing import Any
 from ipccore.monitor.drain import Rings
 from ipccore.monitor.ending import EndBarrier
 from ipccore.monitor.intake import MAX_LINE, Intake, Rejects
-from ipccore.monitor.privdir import make_private_dir, reclaim_stale_dirs
+from ipccore.monitor.privdir import SOCKET_NAME, SUN_PATH_MAX, make_private_dir, reclaim_stale_dirs
 from ipccore.monitor.registry import Registry
 from ipccore.monitor.sampling import GONE_GRACE_S, Sampling
 from ipccore.monitor.stream import Stream
@@ -34,7 +34,13 @@ PUMP_S = 0.01
 
 
 def check_private_dir(path: Path) -> None:
-    """Refuse a socket path whose directory is not ours with mode 0700 (ValueError)."""
+    """Refuse a socket path whose directory is not ours with mode 0700, or that is too
+    long for a Unix socket (ValueError)."""
+    if len(os.fsencode(path)) > SUN_PATH_MAX:
+        raise ValueError(
+            f"cannot use {str(path)!r}: a Unix socket's path has at most {SUN_PATH_MAX} "
+            f"bytes, this one has {len(os.fsencode(path))}"
+        )
     try:
         st = path.parent.stat()
     except OSError as exc:
@@ -64,7 +70,7 @@ class Collector:
         if path is None:
             reclaim_stale_dirs()
             self._own_dir = make_private_dir()
-            self.path = self._own_dir / "events.sock"
+            self.path = self._own_dir / SOCKET_NAME
         else:
             self.path = Path(path)
             check_private_dir(self.path)
