@@ -71,3 +71,30 @@ class EventSource(Protocol):
     async def stop(self) -> None:
         """Stop everything this source started (processes, queues, sockets). Idempotent."""
         ...
+
+
+@runtime_checkable
+class PacedSource(EventSource, Protocol):
+    """A source that plays something already recorded: it can be paced and paused.
+
+    The UI checks for it (``isinstance(source, PacedSource)``): ``[``/``]`` change the
+    rate of a replay, and pausing the display pauses the replay too, while a live
+    program keeps running (and being recorded) underneath a paused display.
+    """
+
+    @property
+    def rate(self) -> float:
+        """0 = as fast as possible, 1 = as recorded, R = R times the recorded speed."""
+        ...
+
+    def set_rate(self, rate: float) -> None:
+        """Change the pace while playing; raises ``ValueError`` for a bad rate."""
+        ...
+
+    def pause(self) -> None:
+        """Stop playing after the event in hand."""
+        ...
+
+    def resume(self) -> None:
+        """Play on from where it paused."""
+        ...

@@ -8,6 +8,7 @@ The concrete sources are imported here, lazily, so the UI modules depend only on
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from ipcevents.source import EventSource
 from tui.crash import EXIT_CRASHED, summary
 
 DEMO_NAMES = (*NAMES, "playground")
+VIEWS = ("panes", "sequence")
 Factory = Callable[[], EventSource]
 
 
@@ -101,6 +103,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="with --screenshot: take it this long after the start")
     parser.add_argument("--size", type=_size, default=(120, 36), metavar="WxH",
                         help="with --screenshot: the terminal size (default 120x36)")
+    parser.add_argument("--view", choices=VIEWS, default="panes",
+                        help="start in this view: panes, or sequence (lifelines and "
+                        "arrows); v switches")
+    parser.add_argument("--rate", type=float, metavar="R",
+                        help="with --replay: 1 plays as recorded, 0.25 four times slower, "
+                        "0 as fast as possible (default 1; 0 with --screenshot)")
     args = parser.parse_args(argv)
     args.command = command
     if args.run and not command:
@@ -113,6 +121,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--speed must be positive")
     if args.at is not None and args.at < 0:
         parser.error("--at must be >= 0")
+    if args.rate is not None and not (math.isfinite(args.rate) and args.rate >= 0):
+        parser.error("--rate must be a finite number >= 0")
+    if args.rate is not None and not args.replay:
+        parser.error("--rate paces a replay: use it with --replay FILE")
     return args
 
 
@@ -128,16 +140,13 @@ def demo_factory(name: str, speed: float = 1.0) -> Factory:
     return lambda: LiveSource.for_demo(name, speed=speed)
 
 
-def replay_factory(path: Path, pace: str = "realtime") -> Factory:
+def replay_factory(path: Path, rate: float = 1.0) -> Factory:
+    """Replays ``path`` at ``rate`` (0 = as fast as possible, 1 = as recorded)."""
     if not path.is_file():
         raise SourceMissing(f"no such recording: {path}")
-    try:
-        from ipcevents.replay import ReplaySource
-    except ImportError:
-        from tui.recording import RecordedSource
+    from ipcevents.replay import ReplaySource
 
-        return lambda: RecordedSource.from_file(path)
-    return lambda: ReplaySource(path, pace=pace)
+    return lambda: ReplaySource(path, rate=rate)
 
 
 def attach_factory(path: str) -> Factory:
@@ -177,8 +186,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             factory = demo_factory(args.demo, args.speed)
         elif args.replay:
-            pace = "realtime" if args.screenshot is None or args.at is not None else "instant"
-            factory = replay_factory(args.replay, pace)
+            rate = args.rate
+            if rate is None:
+                instant = args.screenshot is not None and args.at is None
+                rate = 0.0 if instant else 1.0
+            factory = replay_factory(args.replay, rate)
         elif args.attach:
             factory = attach_factory(args.attach)
         elif args.run:
@@ -195,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         picker=None if factory else (lambda name: demo_factory(name, args.speed)),
         screenshot=args.screenshot,
         screenshot_at=args.at,
+        view=args.view,
     )
     headless = args.screenshot is not None
     result = app.run(headless=headless, size=args.size if headless else None)

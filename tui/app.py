@@ -23,22 +23,31 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 
 from ipcevents.errors import CommandRefused
-from ipcevents.source import Command, EventSource, PushQueue, SendSignal, WritePipe
+from ipcevents.source import (
+    Command,
+    EventSource,
+    PacedSource,
+    PushQueue,
+    SendSignal,
+    WritePipe,
+)
 from tui import keys
 from tui.commands import ActionsProvider
 from tui.crash import write_report
 from tui.messages import SourceEnded, SourceFailed
 from tui.screens.dialogs import ConfirmScreen, PushPrompt, TextPrompt
 from tui.screens.help import HelpScreen
+from tui.screens.inspector import InspectorScreen
 from tui.screens.picker import DemoPicker
-from tui.state import MonitorState, apply
 from tui.targets import pipe_write_refusal, queue_choices, signal_targets, target_description
 from tui.text import ending_of, signal_name
+from tui.travel import Travel, next_rate
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
 from tui.widgets.keybar import KeyBar
 from tui.widgets.procs import ProcessList, ProcPane
 from tui.widgets.queues import QueuePanel
+from tui.widgets.sequence import SequenceView
 from tui.widgets.signals import SignalPanel
 from tui.widgets.status import StatusLine
 
@@ -82,15 +91,21 @@ class MonitorApp(App[int]):
         picker: Callable[[str], SourceFactory] | None = None,
         screenshot: Path | None = None,
         screenshot_at: float | None = None,
+        view: str = "panes",
     ) -> None:
         super().__init__()
         self.factory = factory
         self.picker = picker
         self.screenshot = screenshot
         self.screenshot_at = screenshot_at
-        self.state = MonitorState()
+        self.view = view
+        """``panes`` or ``sequence`` (``v`` switches)."""
+        self.travel = Travel()
+        """The run kept for time travel, and where the display stands in it."""
+        self.state = self.travel.live
+        """The newest state: what commands act on, whatever the display shows."""
         self.source: EventSource | None = None
-        self._drawn: tuple[int, bool, bool] | None = None
+        self._drawn: tuple[object, ...] | None = None
         self.crash: tuple[BaseException, Path | None] | None = None
         """The unexpected error that ended the app, and where its traceback was saved."""
 
@@ -102,11 +117,13 @@ class MonitorApp(App[int]):
                 yield QueuePanel()
                 yield SignalPanel()
                 yield Banner()
+        yield SequenceView()
         yield EventLog()
         yield KeyBar()
 
     def on_mount(self) -> None:
         self._apply_breakpoints()
+        self._show_view()
         self.set_interval(1 / REFRESH_HZ, self.redraw, name="redraw")
         if self.screenshot is not None and self.screenshot_at is not None:
             delay = max(self.screenshot_at, 0.001)  # a 0 s Textual timer divides by zero
@@ -126,7 +143,8 @@ class MonitorApp(App[int]):
     def start_source(self, factory: SourceFactory) -> None:
         """Watch a fresh source from ``factory`` (also how restart works)."""
         self.factory = factory
-        self.state = MonitorState()
+        self.travel = Travel()
+        self.state = self.travel.live
         self.finished = False
         self.selected = None
         self._drawn = None
@@ -138,20 +156,21 @@ class MonitorApp(App[int]):
             self.source = None
             return
         self.run_worker(
-            self._ingest(self.source, self.state),
+            self._ingest(self.source, self.travel),
             name="ingest",
             group="source",
             exclusive=True,
             exit_on_error=False,
         )
 
-    async def _ingest(self, source: EventSource, state: MonitorState) -> None:
-        """Fold every event into ``state``; never lets an error escape as a traceback."""
+    async def _ingest(self, source: EventSource, travel: Travel) -> None:
+        """Record every event (a paused display keeps recording underneath); never lets
+        an error escape as a traceback."""
         try:
             await source.start()
             n = 0
             async for event in source.events():
-                apply(state, event)
+                travel.feed(event)
                 n += 1
                 if n % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
@@ -239,8 +258,10 @@ class MonitorApp(App[int]):
     def redraw(self, force: bool = False) -> None:
         """Render the state into the widgets if anything changed since the last tick (a
         resize across a breakpoint counts: rows and panes are drawn differently)."""
-        state = self.state
-        drawn = (state.version, self.narrow, self.short)
+        travel = self.travel
+        state = travel.shown()
+        drawn = (state.version, self.narrow, self.short, travel.cursor, travel.count,
+                 travel.sequence.version, self.view)
         if drawn == self._drawn and not force:
             return
         self._drawn = drawn
@@ -249,17 +270,28 @@ class MonitorApp(App[int]):
             self.selected = live[0] if live else None
         self.query_one(ProcessList).sync(state, self.selected, self.short)
         self.query_one(QueuePanel).sync(state)
-        self.query_one(EventLog).sync(state)
+        log = self.query_one(EventLog)
+        if travel.paused:
+            # Every panel as of the cursor: the log ends on the cursor's event.
+            log.sync(state, force=True)
+            log.cursor = len(log.lines) - 1 if log.lines else None
+        else:
+            log.sync(state)
+        self.query_one(SequenceView).sync(travel.sequence, travel.at, at=travel.cursor)
         self._draw_status()
 
     def _draw_status(self) -> None:
-        state, log = self.state, self.query_one(EventLog)
+        state, log = self.travel.shown(), self.query_one(EventLog)
         finished = self.finished or state.ended
         end = ending_of(state.end_code, state.end_signal) if state.ended else "ended"
         # The banner that says how it ended is hidden on a small terminal: the line says it.
         ending = end if finished and (self.narrow or self.short) else None
         self.query_one(StatusLine).show(self.source_title, state, finished, log,
-                                        brief=self.narrow, ending=ending)
+                                        brief=self.narrow, ending=ending,
+                                        position=self.travel.position()
+                                        if self.travel.paused else None,
+                                        rate=self.source.rate
+                                        if isinstance(self.source, PacedSource) else None)
         ended = sum(1 for p in state.procs.values() if p.ended)
         self.query_one(Banner).show(finished, end, len(state.procs), ended)
         self._draw_target()
@@ -284,6 +316,10 @@ class MonitorApp(App[int]):
     # ---------- selection and signals ----------
 
     def action_select(self, step: int) -> None:
+        """Up/down: the pane selection, or in the sequence view the row cursor."""
+        if self.view == "sequence":
+            self.query_one(SequenceView).action_move(step)
+            return
         pids = sorted(self.state.procs)
         if not pids:
             return
@@ -387,6 +423,79 @@ class MonitorApp(App[int]):
 
     def action_find(self, step: int) -> None:
         self.query_one(EventLog).find_next(step)
+
+    # ---------- the sequence view and time travel ----------
+
+    def _show_view(self) -> None:
+        sequence = self.view == "sequence"
+        self.query_one("#top").display = not sequence
+        self.query_one(SequenceView).display = sequence
+        self.query_one(EventLog).set_class(sequence, "-short")
+
+    def action_toggle_view(self) -> None:
+        self.view = "panes" if self.view == "sequence" else "sequence"
+        self._show_view()
+        self.redraw(force=True)
+
+    def action_toggle_compress(self) -> None:
+        view = self.query_one(SequenceView)
+        view.compress = not view.compress
+
+    def action_inspect(self) -> None:
+        if self.view == "sequence":
+            self.query_one(SequenceView).action_inspect()
+
+    def on_sequence_view_inspect(self, message: SequenceView.Inspect) -> None:
+        self.push_screen(InspectorScreen(message.row, self.travel.sequence, self.travel.at))
+
+    def _travelled(self) -> None:
+        """The cursor moved: a replay pauses with the display and plays on with it."""
+        if isinstance(self.source, PacedSource):
+            if self.travel.paused:
+                self.source.pause()
+            else:
+                self.source.resume()
+        self.redraw(force=True)
+
+    def action_toggle_pause(self) -> None:
+        self.travel.toggle()
+        self._travelled()
+
+    def action_step(self, delta: int) -> None:
+        self.travel.step(delta)
+        self._travelled()
+
+    def action_step_to_start(self) -> None:
+        self.travel.home()
+        self._travelled()
+
+    def action_step_to_end(self) -> None:
+        self.travel.end()
+        self._travelled()
+
+    def action_go_to_time(self) -> None:
+        def go(answer: str | None) -> None:
+            if answer is None or not answer.strip():
+                return
+            try:
+                seconds = float(answer)
+            except ValueError:
+                self.notify(f"not a number of seconds: {answer.strip()[:40]!r}",
+                            severity="error", markup=False)
+                return
+            self.travel.goto_time(seconds)
+            self._travelled()
+
+        self.push_screen(TextPrompt("Go to time (seconds since the first event):", "0.5"), go)
+
+    def action_rate(self, direction: int) -> None:
+        """``[``/``]``: halve / double the pace of a replay."""
+        if not isinstance(self.source, PacedSource):
+            self.notify("The rate paces a replay (--replay FILE); a live program runs at "
+                        "its own pace.", severity="warning")
+            return
+        self.source.set_rate(next_rate(self.source.rate, direction))
+        self._draw_status()
 
     # ---------- the run ----------
 

@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from ipcevents.replay import ReplaySource
 from tui.app import MonitorApp
-from tui.recording import RecordedSource
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "data" / "recordings"
@@ -23,7 +23,7 @@ SIZE = (120, 36)
 
 async def shoot(recording: Path, out: Path, keys: tuple[str, ...] = ()) -> None:
     """Replay ``recording`` to its end, press ``keys``, save the screen as ``out``."""
-    app = MonitorApp(lambda: RecordedSource.from_file(recording))
+    app = MonitorApp(lambda: ReplaySource(recording))
     async with app.run_test(size=SIZE) as pilot:
         deadline = time.monotonic() + 30
         while not app.finished:

@@ -196,7 +196,7 @@ def paint_row(row: Row, geo: Geometry, lifelines: dict[LifelineKey, Lifeline], k
     if xd is None or xd == xs:
         style = row.style
         text = row.label if row.dst is None else f"↻ {row.label}"
-        glyph = MARK.get(style, "●")
+        glyph = MARK.get(style, "◆")
         limit = min((b for b in bars if b > xs), default=geo.width) - xs - 3
         canvas.put(base + xs, glyph, STYLES.get(style, ""))
         if limit > 0:

@@ -17,7 +17,7 @@ import bisect
 from collections import deque
 from dataclasses import dataclass, field
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tui.text import clip, ending_of, human_bytes, signal_name
 
 ROWS_MAX = 100_000

@@ -18,7 +18,7 @@ import copy
 from collections import deque
 from dataclasses import fields, is_dataclass
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tui.state import MonitorState, apply
 
 EVERY = 1000

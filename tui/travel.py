@@ -11,10 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tui.sequence import Sequence
 from tui.state import MonitorState
 from tui.timeline import EVERY, KEEP, Timeline
+
+RATE_MIN, RATE_MAX = 1 / 64, 64.0
+"""Replay rates ``[``/``]`` stop at (past the top: as fast as possible)."""
+
+
+def next_rate(rate: float, direction: int) -> float:
+    """The rate after ``[`` (``direction`` < 0: half) or ``]`` (double).
+
+    0 is "as fast as possible": ``]`` keeps it, ``[`` slows it to the recorded pace;
+    doubling past :data:`RATE_MAX` becomes "as fast as possible".
+    """
+    if rate == 0:
+        return 1.0 if direction < 0 else 0.0
+    rate = rate / 2 if direction < 0 else rate * 2
+    return 0.0 if rate > RATE_MAX else max(rate, RATE_MIN)
 
 
 @dataclass

@@ -132,7 +132,7 @@ CASES: list[Case] = [
     ("ftok(path, '1')", lambda p, q: ftok(__file__, "1")),  # type: ignore[arg-type]
     ("attach(5)", lambda p, q: attach(5)),  # type: ignore[arg-type]
     ("attach('')", lambda p, q: attach("")),
-    ("ReplaySource(pace='fast')", lambda p, q: ReplaySource("x.ndjson", pace="fast")),
+    ("ReplaySource(rate=-1)", lambda p, q: ReplaySource("x.ndjson", rate=-1)),
     ("LiveSource([])", lambda p, q: LiveSource([], title="t")),
     ("LiveSource([1])", lambda p, q: LiveSource([1], title="t")),  # type: ignore[list-item]
     ("LiveSource.for_demo('')", lambda p, q: LiveSource.for_demo("")),

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from ipcevents.events import Event
-from tui.recording import load_events
+from ipcevents.replay import read_recording
 
 RECORDINGS = Path(__file__).parent.parent / "data" / "recordings"
 T0 = 1764336000.0
@@ -18,7 +18,7 @@ T0 = 1764336000.0
 def recording(name: str, handwritten: bool = False) -> list[Event]:
     """A committed recording: real (``record`` CLI) or hand-written with the seed's timing."""
     folder = RECORDINGS / "handwritten" if handwritten else RECORDINGS
-    return load_events(folder / f"{name}.ndjson")
+    return list(read_recording(folder / f"{name}.ndjson"))
 
 
 def ev(pid: int, kind: str, dt: float = 0.0, **fields: object) -> Event:

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from ipcevents.replay import ReplaySource
 from tests.tui.helpers import RECORDINGS, wait_for
 from tui.app import MonitorApp
-from tui.recording import RecordedSource
 
 DEMOS = ["pipe", "sibling", "coroutine", "queue", "signal"]
 
 
 def replay_app(name: str) -> MonitorApp:
-    return MonitorApp(lambda: RecordedSource.from_file(RECORDINGS / f"{name}.ndjson"))
+    return MonitorApp(lambda: ReplaySource(RECORDINGS / f"{name}.ndjson"))
 
 
 async def finished(pilot: Pilot[Any]) -> None:

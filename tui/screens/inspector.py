@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ipccore.monitor.events import Event
+from ipcevents.events import Event
 from tui.sequence import Row, Sequence
 from tui.text import clip
 

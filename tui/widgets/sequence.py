@@ -9,12 +9,9 @@ built from plain strings and style names, never from markup.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
-from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
@@ -28,21 +25,16 @@ from tui.sequence import Row, Sequence
 CURSOR_STYLE = Style(bgcolor="grey30", bold=True)
 
 
-class SequenceView(ScrollView, can_focus=True):
-    """The chart as of event ``k`` (the last event when live, the cursor's when paused)."""
+class SequenceView(ScrollView, can_focus=False):
+    """The chart as of event ``k`` (the last event when live, the cursor's when paused).
+
+    Not focusable: its keys (up/down, enter, c, the time-travel keys) are the app's, so
+    they work whatever has the focus, and none is taken by the scroll bindings.
+    """
 
     DEFAULT_CSS = """
     SequenceView { overflow-y: scroll; overflow-x: auto; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", "row up", show=False),
-        Binding("down,j", "move(1)", "row down", show=False),
-        Binding("pageup", "move(-10)", "page up", show=False),
-        Binding("pagedown", "move(10)", "page down", show=False),
-        Binding("enter", "inspect", "inspect", show=False),
-        Binding("c", "toggle_compress", "compress", show=False),
-    ]
-
     class Inspect(Message):
         """Enter on a row: open it in the inspector."""
 
@@ -56,7 +48,7 @@ class SequenceView(ScrollView, can_focus=True):
     """Position (in the sequence's rows) of the highlighted row; None follows the end."""
 
     def __init__(self) -> None:
-        super().__init__(id="sequence")
+        super().__init__()
         self.border_title = "sequence"
         self.sequence = Sequence()
         self.k = 0

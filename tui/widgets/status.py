@@ -9,15 +9,21 @@ from tui.state import MonitorState
 from tui.widgets.eventlog import EventLog
 
 
+def rate_text(rate: float) -> str:
+    """``×0.25``, ``×1``, ``max`` (as fast as possible)."""
+    return "max" if rate == 0 else f"×{rate:g}"
+
+
 def status_text(
     title: str, state: MonitorState, finished: bool, log: EventLog, *, brief: bool = False,
-    ending: str | None = None,
+    ending: str | None = None, position: str | None = None, rate: float | None = None,
 ) -> Text:
     """One line: source, running or finished, counts, paused/filter/search, drops.
 
     Most important first, so a narrow terminal cuts the least needed; following the log
     is the normal case and goes unsaid, a paused log is said. ``brief`` drops the app's
-    name (80 columns); ``ending`` says how the run ended where no banner does.
+    name (80 columns); ``ending`` says how the run ended where no banner does. Paused,
+    ``position`` says where the display stands; ``rate`` is a replay's pace.
     """
     text = Text(no_wrap=True, overflow="ellipsis")
     if not brief:
@@ -27,7 +33,12 @@ def status_text(
         text.append(f"│ finished: {ending} " if ending else "│ finished ", "bold yellow")
     else:
         text.append("│ running ", "bold green")
-    text.append(f"│ {state.events} events ", "")
+    if position is not None:
+        text.append(f"│ PAUSED {position} ", "bold reverse yellow")
+    else:
+        text.append(f"│ {state.events} events ", "")
+    if rate is not None:
+        text.append(f"│ rate {rate_text(rate)} ", "bold cyan")
     text.append(f"│ {len(state.procs)} processes ", "")
     if not log.follow:
         text.append("│ log PAUSED ", "bold")
@@ -45,6 +56,8 @@ class StatusLine(Static):
 
     def show(
         self, title: str, state: MonitorState, finished: bool, log: EventLog, *,
-        brief: bool = False, ending: str | None = None,
+        brief: bool = False, ending: str | None = None, position: str | None = None,
+        rate: float | None = None,
     ) -> None:
-        self.update(status_text(title, state, finished, log, brief=brief, ending=ending))
+        self.update(status_text(title, state, finished, log, brief=brief, ending=ending,
+                                position=position, rate=rate))
