@@ -61,3 +61,32 @@ def test_filtered_log(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(replay_app("pipe"), terminal_size=(120, 36), run_before=filtered)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=["120x36", "80x24"])
+@pytest.mark.parametrize("demo", DEMOS)
+def test_sequence_view(demo: str, size: tuple[int, int], snap_compare: Any) -> None:
+    app = MonitorApp(lambda: ReplaySource(RECORDINGS / f"{demo}.ndjson"), view="sequence")
+    assert snap_compare(app, terminal_size=size, run_before=finished)
+
+
+def test_sequence_view_paused_on_the_sigkill(snap_compare: Any) -> None:
+    """Stepped back to the SIGKILL: the arrow has the cursor, the rows after it are gone."""
+
+    async def back(pilot: Pilot[Any]) -> None:
+        await finished(pilot)
+        await pilot.press("space", *["left"] * 7)
+        await pilot.pause()
+
+    app = MonitorApp(lambda: ReplaySource(RECORDINGS / "sibling.ndjson"), view="sequence")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=back)
+
+
+def test_inspector(snap_compare: Any) -> None:
+    async def inspect(pilot: Pilot[Any]) -> None:
+        await finished(pilot)
+        await pilot.press(*["up"] * 9, "enter")
+        await pilot.pause()
+
+    app = MonitorApp(lambda: ReplaySource(RECORDINGS / "sibling.ndjson"), view="sequence")
+    assert snap_compare(app, terminal_size=(120, 36), run_before=inspect)

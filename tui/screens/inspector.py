@@ -73,8 +73,12 @@ def details(row: Row, seq: Sequence, k: int) -> Text:
     text.append(f"{event.kind}", "bold")
     text.append(f"  event {row.index}, seq {event.seq}, at {_when(seq, event)}, by ")
     text.append(_who(seq, event.pid), "bold cyan")
-    text.append("\n\n")
-    text.append("fields\n", "bold underline")
+    text.append("\n")
+    text.append("\nother end\n", "bold underline")
+    text.append("  " + _other_end(row, seq, k) + "\n")
+    text.append("\nprevious on this channel\n", "bold underline")
+    text.append("  " + _previous(row, seq) + "\n")
+    text.append("\nfields\n", "bold underline")
     rows: list[tuple[str, object]] = [("seq", event.seq), ("ts", event.ts),
                                       ("pid", event.pid), ("kind", event.kind)]
     rows += list(event.fields.items())
@@ -94,10 +98,6 @@ def details(row: Row, seq: Sequence, k: int) -> Text:
         text.append(")\n", "bold underline")
         for line in hexdump(data) or ["(empty)"]:
             text.append("  " + line + "\n")
-    text.append("\nother end\n", "bold underline")
-    text.append("  " + _other_end(row, seq, k) + "\n")
-    text.append("\nprevious on this channel\n", "bold underline")
-    text.append("  " + _previous(row, seq) + "\n")
     return text
 
 
