@@ -12,8 +12,10 @@ from tests.tui.helpers import RECORDINGS, recording, wait_for
 from tui.app import MonitorApp
 from tui.screens.dialogs import TextPrompt
 from tui.screens.inspector import InspectorScreen
+from tui.widgets.eventlog import EventLog
 from tui.widgets.procs import ProcPane
 from tui.widgets.sequence import SequenceView
+from tui.widgets.status import StatusLine
 
 SIZE = (120, 36)
 SIBLING = RECORDINGS / "sibling.ndjson"
@@ -29,7 +31,7 @@ def subtitle(app: MonitorApp, pid: int) -> str:
 
 
 def status(app: MonitorApp) -> str:
-    return str(app.query_one("#status", Static).render())
+    return str(app.query_one(StatusLine).render())
 
 
 async def test_pause_step_back_past_the_sigkill_and_forward_again() -> None:
@@ -52,7 +54,7 @@ async def test_pause_step_back_past_the_sigkill_and_forward_again() -> None:
         await pilot.pause()
         assert "killed by SIGKILL" in subtitle(app, KILLED)
         # The log's cursor is on the reap, its last line as of that moment.
-        log = app.query_one("#log")
+        log = app.query_one(EventLog)
         assert log.cursor == len(log.lines) - 1  # type: ignore[attr-defined]
         assert log.lines[-1].seq == events[reap - 1].seq  # type: ignore[attr-defined]
         await pilot.press("space")
