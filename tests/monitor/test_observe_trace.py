@@ -125,7 +125,7 @@ async def test_trace_records_what_the_program_says_it_sent(tmp_path: Path) -> No
     assert events[-1].kind == "monitor.end"
     assert stat.S_IMODE(record.stat().st_mode) == 0o600
 
-    replay = ReplaySource(record, pace="instant")
+    replay = ReplaySource(record)
     await replay.start()
     replayed = [e async for e in replay.events()]
     await replay.stop()
