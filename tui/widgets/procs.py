@@ -182,6 +182,9 @@ class ProcessList(VerticalScroll):
     def sync(self, state: MonitorState, selected: int | None, compact: bool = False) -> None:
         """Add panes for new pids and redraw the changed ones, as panes or as rows."""
         self._header.display = compact
+        # Stepping back in time can go before a process existed: its pane is hidden.
+        for pid, shown in self._panes.items():
+            shown.display = pid in state.procs
         for pid in sorted(state.procs):
             pane = self._panes.get(pid)
             if pane is None:
