@@ -104,9 +104,13 @@ def test_set_timeout_bad_inputs(value: object, exc: type[Exception]) -> None:
         Process(lambda w: None, pipe_type=0).set_timeout(1)
 
 
+def _sleeper(w: Process) -> None:
+    time.sleep(60)  # reads nothing: the pipe fills up; the test kills it
+
+
 @pytest.mark.parametrize("pipe_type", [1, 2])
 def test_set_blocking_false_read_raises_blocking_io_error(pipe_type: int) -> None:
-    p = Process(_silent, pipe_type=pipe_type)
+    p = Process(_sleeper, pipe_type=pipe_type)
     pid = p.start()
     p.set_blocking(False)
     with pytest.raises(BlockingIOError):
@@ -117,7 +121,7 @@ def test_set_blocking_false_read_raises_blocking_io_error(pipe_type: int) -> Non
             p.write(b"x" * 4096)
     p.set_blocking(True)
     p.close()
-    assert reap(pid) == (0, 0)
+    assert kill_and_reap(pid) == (0, 9)
     with pytest.raises(TypeError):
         p.set_blocking("no")  # type: ignore[arg-type]
 
