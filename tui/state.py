@@ -38,6 +38,10 @@ class ProcView:
     role: str = "?"
     ident: int | None = None
     """The Process id (``Process.id``: 1, 2, ...) from ``proc.spawn``/``proc.hello``."""
+    worker_id: int | None = None
+    """A pool worker's id (``pool.spawn``): it outlives the pid across restarts."""
+    previous: int | None = None
+    """The pid this pool worker replaced, when it is a restart."""
     name: str = ""
     """Shown only when meaningful: set by ``name()``, or a comm that is not the interpreter."""
     named: bool = False
@@ -81,7 +85,9 @@ class ProcView:
 
     @property
     def label(self) -> str:
-        """``master`` / ``child #1``: how the demo's code refers to the process."""
+        """``master`` / ``child #1`` / ``worker #0``: how the code refers to the process."""
+        if self.worker_id is not None:
+            return f"worker #{self.worker_id}"
         if self.ident is not None and self.role != "master":
             return f"{self.role} #{self.ident}"
         return self.role
@@ -290,6 +296,13 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
         else:
             _bump_signal(view.signals, name)
         view.version += 1
+    elif kind == "pool.spawn":
+        _apply_pool_spawn(state, event)
+    elif kind == "pool.message":
+        view = state.proc(event.pid)
+        view.last_message = clip(event.get("preview", ""), 80)
+        view.last_nbytes = _int(event.get("nbytes"))
+        view.version += 1
     elif kind == "monitor.dropped":
         state.dropped += _int(event.get("count"))
     elif kind == "monitor.end":
@@ -301,6 +314,20 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
         state.log.append(LogLine(event.seq, event.ts - state.t0, event.pid, kind, describe(event)))
         state.log_version += 1
     return state
+
+
+def _apply_pool_spawn(state: MonitorState, event: Event) -> None:
+    child, wid = event.get("child"), event.get("worker_id")
+    if type(child) is not int or child <= 0 or type(wid) is not int:
+        return
+    view = state.proc(child)
+    view.worker_id = wid
+    previous = event.get("previous")
+    view.previous = previous if type(previous) is int else None
+    view.ppid = event.pid
+    if view.role in ("?", "child"):
+        view.role = "worker"
+    view.version += 1
 
 
 def _apply_queue(state: MonitorState, event: Event) -> None:

@@ -103,6 +103,8 @@ def describe(event: Event) -> str:
         return f"key {_hex(f('key'))} msqid {f('msqid')} removed"
     if kind == "queue.depth":
         return f"key {_hex(f('key'))} {f('qnum')} msgs {f('cbytes')}/{f('qbytes')} B"
+    if kind.startswith("pool."):
+        return _describe_pool(event)
     if kind == "error":
         return f"{f('op')}: {f('error')}: {clip(f('message', ''))}"
     if kind == "monitor.command":
@@ -111,6 +113,36 @@ def describe(event: Event) -> str:
         return f"{f('command')} -> {target} {ok}"
     if kind == "monitor.end":
         return f"program ended: {ending_of(f('code'), f('signal'))}"
+    return clip(" ".join(f"{k}={v}" for k, v in event.fields.items()))
+
+
+def _describe_pool(event: Event) -> str:
+    """Pool events: worker ids first, since a worker id outlives its pids."""
+    f, kind = event.get, event.kind
+    who = f"worker #{f('worker_id')}"
+    if kind == "pool.spawn":
+        if f("restart"):
+            return f"{who} restarted: pid {f('previous')} -> {f('child')}"
+        return f"{who} started: pid {f('child')}"
+    if kind == "pool.exit":
+        back = ", its message given back" if f("requeued") else ""
+        return f"{who} pid {f('child')} {ending_of(f('code'), f('signal'))}{back}"
+    if kind == "pool.message":
+        return (f"{who} takes {_int(f('nbytes'))} B from its {clip(f('via', ''), 10)}: "
+                f"{clip(repr_preview(f('preview')))}")
+    if kind == "pool.requeue":
+        return f"{who}'s message given back: {clip(repr_preview(f('preview')))}"
+    if kind == "pool.detach":
+        return f"{who} pid {f('child')} detached"
+    if kind == "pool.start":
+        ipc = {0: "no ipc", 1: "unix sockets", 2: f"queue {_hex(f('key'))}"}.get(
+            f("ipc_type"), str(f("ipc_type")))
+        return f"pool of {f('workers')} workers, {ipc}"
+    if kind == "pool.stop":
+        return f"stopping {f('workers')} workers (waits up to {_num(f('wait')):g} s)"
+    if kind == "pool.end":
+        killed = _int(f("killed"))
+        return "pool ended" + (f", {killed} SIGKILLed after the wait" if killed else "")
     return clip(" ".join(f"{k}={v}" for k, v in event.fields.items()))
 
 

@@ -34,6 +34,8 @@ DEMOS: tuple[Demo, ...] = (
     Demo("queue", "ipccore.demos.queue", "2 children pop 5 messages from one SysV queue"),
     Demo("signal", "ipccore.demos.signal",
          "children SIGUSR2 the master, which SIGKILLs them all"),
+    Demo("pool", "ipccore.demos.pool",
+         "3 pool workers take 12 jobs from a queue; one SIGKILLed, back under a new pid"),
 )
 
 NAMES: tuple[str, ...] = tuple(d.name for d in DEMOS)

@@ -127,8 +127,8 @@ def test_signal_zh_prints_the_seeds_lines() -> None:
     assert len(run.own) == 1
 
 
-def test_registry_lists_the_five_in_the_seeds_order() -> None:
-    assert NAMES == ("pipe", "sibling", "coroutine", "queue", "signal")
+def test_registry_lists_the_five_in_the_seeds_order_then_the_pool() -> None:
+    assert NAMES == ("pipe", "sibling", "coroutine", "queue", "signal", "pool")
     for demo in DEMOS:
         assert callable(demo.load())
         assert demo.about

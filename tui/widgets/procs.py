@@ -113,6 +113,8 @@ def pane_title(view: ProcView, selected: bool = False) -> Text:
         title.append("▶", "bold yellow")
     title.append(f" {view.pid} ", "bold")
     title.append(view.label, "bold magenta" if view.role == "master" else "bold cyan")
+    if view.previous is not None:
+        title.append(f" (was {view.previous})", "dim")
     if view.name:
         title.append(f"  {view.name}", "italic")
     title.append(" ")
