@@ -20,8 +20,8 @@ from __future__ import annotations
 import mmap
 import struct
 
-_HEAD = struct.Struct("=qiiq")
-"""pid, state, length, mtype."""
+_HEAD = struct.Struct("=qiiqq")
+"""pid, state, length, mtype, ready (the pid whose SIGTERM handler is in place)."""
 IDLE = 0
 """Not waiting for a message (starting, in WorkerStart, stopping)."""
 WAITING = 1
@@ -47,8 +47,17 @@ class Board:
         return int(_HEAD.unpack_from(self._map, self._at(worker_id))[0])
 
     def set_pid(self, worker_id: int, pid: int) -> None:
-        """Name a new process for ``worker_id`` (master only); its slot starts empty."""
-        _HEAD.pack_into(self._map, self._at(worker_id), pid, IDLE, 0, 0)
+        """Name the process that is ``worker_id`` now. Master and worker both write it
+        (the same value) and nothing else, so neither can wipe the other's state."""
+        struct.pack_into("=q", self._map, self._at(worker_id), pid)
+
+    def ready(self, worker_id: int) -> int:
+        """The pid that has its SIGTERM handler in place (a SIGTERM before would kill
+        it outright, so the master holds the signal back until then)."""
+        return int(_HEAD.unpack_from(self._map, self._at(worker_id))[4])
+
+    def set_ready(self, worker_id: int, pid: int) -> None:
+        struct.pack_into("=q", self._map, self._at(worker_id) + 24, pid)
 
     def state(self, worker_id: int) -> int:
         return int(_HEAD.unpack_from(self._map, self._at(worker_id))[1])
@@ -72,7 +81,7 @@ class Board:
 
     def in_hand(self, worker_id: int) -> tuple[bytes, int] | None:
         """(message, mtype) if the worker died holding one, else None."""
-        _pid, state, length, mtype = _HEAD.unpack_from(self._map, self._at(worker_id))
+        _pid, state, length, mtype, _ready = _HEAD.unpack_from(self._map, self._at(worker_id))
         if state != HOLDING:
             return None
         at = self._at(worker_id) + _HEAD.size

@@ -57,6 +57,8 @@ class Supervisor:
         self.pending: list[tuple[int, bytes, int]] = []
         """Messages to give back (worker id, body, mtype) that did not fit yet."""
         self.stopping = False
+        self.termed: set[int] = set()
+        """Pids the stop has sent SIGTERM to."""
         self.deadline = 0.0
         self.killed = 0
         self.reload = False
@@ -153,7 +155,7 @@ class Supervisor:
                 return
             if self.reload:
                 self.reload = False
-                for pid in list(self.pids):
+                for pid in self._ready():
                     signals.kill(pid, signal.SIGTERM)
             self._give_back()
             timeout = None
@@ -226,6 +228,7 @@ class Supervisor:
         held = board.in_hand(wid) if board.pid(wid) == pid else None
         if held is not None:
             self.pending.append((wid, *held))
+        board.release(wid)  # the next worker of this id starts with an empty slot
         _emit("pool.exit", {"worker_id": wid, "child": pid, "code": code, "signal": sig,
                             "requeued": held is not None})
         if not self.stopping:
@@ -271,8 +274,15 @@ class Supervisor:
         self.deadline = time.monotonic() + self.pool.max_wait_time
         _emit("pool.stop", {"wait": self.pool.max_wait_time,
                             "workers": len(self.pids) + len(self.detached)})
-        for pid in (*self.pids, *self.detached):
+        for pid in (*self._ready(), *self.detached):
             signals.kill(pid, signal.SIGTERM)
+            self.termed.add(pid)
+
+    def _ready(self) -> list[int]:
+        """Live workers whose SIGTERM handler is in place (see Board.ready)."""
+        board = self.pool._board
+        assert board is not None
+        return [pid for pid, wid in self.pids.items() if board.ready(wid) == pid]
 
     def _press_stop(self) -> None:
         """Repeat SIGTERM to workers asleep in msgrcv; past the deadline, SIGKILL."""
@@ -284,6 +294,10 @@ class Supervisor:
                     self.killed += 1
             self.deadline = float("inf")
             return
+        for pid in self._ready():
+            if pid not in self.termed:  # it was still STARTING at the first round
+                signals.kill(pid, signal.SIGTERM)
+                self.termed.add(pid)
         for pid, wid in self.pids.items():
             if board.state(wid) == WAITING and board.pid(wid) == pid:
                 with contextlib.suppress(ProcessLookupError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import mmap
+import os
 import select
 import signal
 import socket
@@ -49,6 +50,8 @@ def run_worker(pool: Pool, worker_id: int) -> None:
         pool.running = False
 
     signal.signal(signal.SIGTERM, on_term)
+    assert pool._board is not None
+    pool._board.set_ready(worker_id, os.getpid())  # the master may SIGTERM it now
     call(pool, pool._callbacks.get("workerstart"), worker_id)
     if pool.ipc_type == IPC_MSGQUEUE:
         _queue_loop(pool, worker_id)

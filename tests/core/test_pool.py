@@ -123,10 +123,13 @@ def test_4231_get_process_names_the_restarted_worker_and_it_still_gets_sigterm(
     def start(p: Pool, wid: int) -> None:
         note(log, f"start {wid} {os.getpid()}")
         if wid == 0 and len([w for w in words(log, "start") if w[1] == "0"]) == 1:
-            return  # A's first life ends: the master restarts it
+            while not words(log, "holding"):
+                time.sleep(0.01)
+            return  # A's first life ends once B holds its Process: the master restarts it
         if wid == 1:
             view = p.get_process(0)  # fetched once, held across A's restart
             first = view.pid
+            note(log, f"holding {first}")
             while p.running and view.pid == first:
                 time.sleep(0.01)
             note(log, f"seen {view.pid} {first}")
