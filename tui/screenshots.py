@@ -17,7 +17,7 @@ from tui.app import MonitorApp
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "data" / "recordings"
 OUT = ROOT / "screenshots"
-DEMOS = ("pipe", "sibling", "coroutine", "queue", "signal")
+DEMOS = ("pipe", "sibling", "coroutine", "queue", "signal", "pool")
 SIZE = (120, 36)
 
 

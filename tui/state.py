@@ -296,13 +296,8 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
         else:
             _bump_signal(view.signals, name)
         view.version += 1
-    elif kind == "pool.spawn":
-        _apply_pool_spawn(state, event)
-    elif kind == "pool.message":
-        view = state.proc(event.pid)
-        view.last_message = clip(event.get("preview", ""), 80)
-        view.last_nbytes = _int(event.get("nbytes"))
-        view.version += 1
+    elif cat == "pool":
+        _apply_pool(state, event)
     elif kind == "monitor.dropped":
         state.dropped += _int(event.get("count"))
     elif kind == "monitor.end":
@@ -314,6 +309,21 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
         state.log.append(LogLine(event.seq, event.ts - state.t0, event.pid, kind, describe(event)))
         state.log_version += 1
     return state
+
+
+def _apply_pool(state: MonitorState, event: Event) -> None:
+    """Pool events name roles: the pool's master, and workers by their worker id."""
+    if event.kind == "pool.spawn":
+        _apply_pool_spawn(state, event)
+    elif event.kind == "pool.start":
+        view = state.proc(event.pid)
+        view.role = "pool master"
+        view.version += 1
+    elif event.kind == "pool.message":
+        view = state.proc(event.pid)
+        view.last_message = clip(event.get("preview", ""), 80)
+        view.last_nbytes = _int(event.get("nbytes"))
+        view.version += 1
 
 
 def _apply_pool_spawn(state: MonitorState, event: Event) -> None:

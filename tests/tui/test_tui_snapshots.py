@@ -16,7 +16,7 @@ from ipcevents.replay import ReplaySource
 from tests.tui.helpers import RECORDINGS, wait_for
 from tui.app import MonitorApp
 
-DEMOS = ["pipe", "sibling", "coroutine", "queue", "signal"]
+DEMOS = ["pipe", "sibling", "coroutine", "queue", "signal", "pool"]
 
 
 def replay_app(name: str) -> MonitorApp:
@@ -90,3 +90,9 @@ def test_inspector(snap_compare: Any) -> None:
 
     app = MonitorApp(lambda: ReplaySource(RECORDINGS / "sibling.ndjson"), view="sequence")
     assert snap_compare(app, terminal_size=(120, 36), run_before=inspect)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+def test_pool_demo_at_both_extreme_sizes(size: tuple[int, int], snap_compare: Any) -> None:
+    """Pool workers are labelled by worker id, a restarted one with the pid it replaced."""
+    assert snap_compare(replay_app("pool"), terminal_size=size, run_before=finished)

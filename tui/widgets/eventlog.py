@@ -31,6 +31,7 @@ KIND_STYLES = {
     "io": "white",
     "error": "bold red",
     "monitor": "dim",
+    "pool": "bold cyan",
 }
 KIND_WIDTH = 15
 """Wide enough for the longest kind (``monitor.command``), so the text column aligns."""
