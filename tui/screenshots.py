@@ -19,6 +19,8 @@ RECORDINGS = ROOT / "tests" / "data" / "recordings"
 OUT = ROOT / "screenshots"
 DEMOS = ("pipe", "sibling", "coroutine", "queue", "signal", "pool")
 SIZE = (120, 36)
+KEYS: dict[str, tuple[str, ...]] = {"pool": ("slash", *"kind:pool", "enter")}
+"""Keys pressed before a demo's picture: the pool's log filtered to its pool events."""
 
 
 async def shoot(recording: Path, out: Path, keys: tuple[str, ...] = ()) -> None:
@@ -51,7 +53,8 @@ def to_png(svg: Path) -> Path | None:
 async def regenerate(out_dir: Path = OUT) -> list[Path]:
     out_dir.mkdir(exist_ok=True)
     shots: list[tuple[Path, Path, tuple[str, ...]]]
-    shots = [(RECORDINGS / f"{name}.ndjson", out_dir / f"{name}.svg", ()) for name in DEMOS]
+    shots = [(RECORDINGS / f"{name}.ndjson", out_dir / f"{name}.svg", KEYS.get(name, ()))
+             for name in DEMOS]
     shots.append((RECORDINGS / "pipe.ndjson", out_dir / "help.svg", ("question_mark",)))
     written: list[Path] = []
     for recording, svg, keys in shots:

@@ -88,7 +88,7 @@ class ProcView:
         """``master`` / ``child #1`` / ``worker #0``: how the code refers to the process."""
         if self.worker_id is not None:
             return f"worker #{self.worker_id}"
-        if self.ident is not None and self.role != "master":
+        if self.ident is not None and self.role not in ("master", "pool master"):
             return f"{self.role} #{self.ident}"
         return self.role
 
