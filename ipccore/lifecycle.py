@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ipccore import _trace
 from ipccore import signals as _signals
 from ipccore import timer as _timer
+from ipcevents.procname import own_ps_name
 
 if TYPE_CHECKING:
     from ipccore.process import Process
@@ -127,7 +128,7 @@ def _run_child(proc: Process, parent: int, mask: set[int], handled: tuple[int, .
     em = _trace.emitter
     if em is not None:
         em.emit("proc.hello", {
-            "role": "child", "ppid": parent, "name": _comm(), "id": proc.id,
+            "role": "child", "ppid": parent, "name": own_ps_name(), "id": proc.id,
             "pipe_type": proc.pipe_type, "fd": proc.pipe,
         })
     try:
@@ -146,14 +147,6 @@ def _run_child(proc: Process, parent: int, mask: set[int], handled: tuple[int, .
     if em is not None:
         em.emit("proc.exit", {"code": code})
     return code
-
-
-def _comm() -> str:
-    try:
-        with open(f"/proc/{os.getpid()}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 def daemon(nochdir: bool = True, noclose: bool = True) -> bool:

@@ -143,7 +143,10 @@ def wait(blocking: bool = True) -> WaitResult | None:
     if not isinstance(blocking, int):  # bool, or Swoole-style 0/1
         raise TypeError(f"blocking must be a bool, not {type(blocking).__name__}")
     try:
-        pid, status = os.waitpid(-1, 0 if blocking else os.WNOHANG)
+        # wait4, not waitpid: the same system call, and it also says what the child
+        # used (cpu time, peak rss), the final figures of a process that may have lived
+        # too short for any sample.
+        pid, status, usage = os.wait4(-1, 0 if blocking else os.WNOHANG)
     except ChildProcessError:
         return None
     if pid == 0:
@@ -154,7 +157,11 @@ def wait(blocking: bool = True) -> WaitResult | None:
         result = WaitResult(pid, os.waitstatus_to_exitcode(status), 0)
     em = _trace.emitter
     if em is not None:
-        em.emit("proc.reap", {"child": pid, "code": result.code, "signal": result.signal})
+        em.emit("proc.reap", {
+            "child": pid, "code": result.code, "signal": result.signal,
+            "cpu_time": round(usage.ru_utime + usage.ru_stime, 6),
+            "maxrss": usage.ru_maxrss * 1024,  # Linux counts ru_maxrss in KiB
+        })
     return result
 
 

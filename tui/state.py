@@ -159,6 +159,15 @@ class MonitorState:
             view = self.queues[key] = QueueView(key)
         return view
 
+    def shown_name(self, view: ProcView) -> str:
+        """The name a pane shows: one set with ``name()`` always; a command name only
+        when it differs from the parent's (a forked child inherits its parent's command
+        line, and ``python -m ipccore`` on every pane of a demo says nothing)."""
+        if view.named or not view.name or view.ppid is None:
+            return view.name
+        parent = self.procs.get(view.ppid)
+        return "" if parent is not None and parent.name == view.name else view.name
+
     def children(self) -> list[int]:
         """Live pids that are not a master, in pid order (targets of "all children")."""
         return sorted(p.pid for p in self.procs.values() if p.role != "master" and not p.ended)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal as _signal
 
 from ipcevents.events import Event
+from ipcevents.procname import is_interpreter
 
 TEXT_MAX = 160
 """Characters of untrusted text (previews, output lines) kept per log line or pane."""
@@ -45,11 +46,12 @@ def clip(text: object, limit: int = TEXT_MAX) -> str:
 
 
 def meaningful_name(name: object, role: str = "") -> bool:
-    """A comm worth showing: not empty, not a path (the kernel's truncated ``argv[0]``),
-    not the interpreter itself (every process of a demo is ``python``), not the role."""
+    """A name worth showing (``prog.py``, ``python -m tui``, one set with ``name()``):
+    not empty, not a path (a cut ``argv[0]`` in the comm of older recordings), not the
+    bare interpreter (every Python process is ``python`` to the kernel), not the role."""
     if not isinstance(name, str) or not name.strip() or name.startswith(("/", "./", "../")):
         return False
-    return not name.lower().startswith("python") and name != role
+    return not is_interpreter(name) and name != role
 
 
 def describe(event: Event) -> str:

@@ -18,20 +18,14 @@ import os
 import signal
 import sys
 
+from ipcevents.procname import own_ps_name
+
 __all__ = ["attach", "attach_from_env", "detach"]
 
 ENV_SOCKET = "IPCCORE_MONITOR"
 ENV_PDEATHSIG = "IPCCORE_PDEATHSIG"
 """Set by a live source to the monitor's pid: the top process dies with the monitor."""
 _PR_SET_PDEATHSIG = 1
-
-
-def _proc_name() -> str:
-    try:
-        with open("/proc/self/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return os.path.basename(sys.argv[0] or "python")
 
 
 def _after_fork_in_child() -> None:
@@ -90,7 +84,7 @@ def attach(path: str) -> None:
     _trace.emitter = emitter
     emitter.emit(
         "proc.hello",
-        {"role": "master", "ppid": os.getppid(), "name": _proc_name(), "id": None,
+        {"role": "master", "ppid": os.getppid(), "name": own_ps_name(), "id": None,
          "pipe_type": None, "fd": None},
     )
     if not isinstance(sys.stdout, Tee) and sys.stdout is not None:

@@ -83,7 +83,7 @@ class Collector:
         self._end = EndBarrier(self.path)
         self._intake = Intake(
             self.uid, self.registry, self._stream, self._rejects,
-            on_ring=self._on_ring, on_closed=self._on_closed, on_hello=self._on_hello,
+            on_ring=self._on_ring, on_closed=self._on_closed, on_seen=self._on_seen,
             is_barrier=self._on_barrier,
         )
         self._rings = Rings(self.path.parent, self.uid, self._stream, self._rejects,
@@ -176,7 +176,7 @@ class Collector:
     def _on_ring(self, conn: int, pid: int, name: str) -> None:
         self._rings.open(conn, pid, name)
 
-    def _on_hello(self, pid: int) -> None:
+    def _on_seen(self, pid: int) -> None:
         self._sampling.sample_first(pid)
 
     def _on_closed(self, conn: int) -> None:

@@ -49,7 +49,7 @@ class Intake:
     def __init__(  # noqa: PLR0917 - wiring: each collaborator by name
         self, uid: int, registry: Registry, stream: Stream, rejects: Rejects,
         on_ring: Callable[[int, int, str], None], on_closed: Callable[[int], None],
-        on_hello: Callable[[int], None], is_barrier: Callable[[int], bool],
+        on_seen: Callable[[int], None], is_barrier: Callable[[int], bool],
     ) -> None:
         self.uid = uid
         self.registry = registry
@@ -57,7 +57,7 @@ class Intake:
         self.rejects = rejects
         self._on_ring = on_ring
         self._on_closed = on_closed
-        self._on_hello = on_hello
+        self._on_seen = on_seen
         self._is_barrier = is_barrier
         self.refused = 0
         self.attached: set[int] = set()
@@ -89,6 +89,7 @@ class Intake:
         self.attached.add(pid)
         self._writers[conn] = writer
         self.registry.add_pid(pid)
+        self._on_seen(pid)
         self.stream.open_lane(conn)
         try:
             await self._read_lines(reader, pid, conn)
@@ -142,7 +143,10 @@ class Intake:
         self.registry.learn(peer, kind, fields)
         self.stream.push(conn, (event.ts, peer, kind, fields))
         if kind == "proc.hello":
-            self._on_hello(peer)
+            self._on_seen(peer)
+        elif kind == "proc.spawn" and type(fields.get("child")) is int:
+            # A child that never says hello (it execs, or dies first) is sampled too.
+            self._on_seen(fields["child"])
 
     def close_all(self) -> None:
         """Close every open connection (the collector is stopping)."""

@@ -14,6 +14,7 @@ import psutil  # type: ignore[import-untyped, unused-ignore]
 import sysv_ipc
 
 from ipccore.monitor.registry import QueueInfo
+from ipcevents.procname import ps_name
 
 PROC_MSG = "/proc/sysvipc/msg"
 _DEFAULT_QBYTES_FILE = "/proc/sys/kernel/msgmnb"
@@ -102,7 +103,8 @@ class ProcSampler:
                     return {"cpu": 0.0, "rss": 0, "state": state, "threads": 0,
                             "name": proc.name()}
                 return {"cpu": float(proc.cpu_percent(None)), "rss": int(proc.memory_info().rss),
-                        "state": state, "threads": int(proc.num_threads()), "name": proc.name()}
+                        "state": state, "threads": int(proc.num_threads()),
+                        "name": ps_name(proc.cmdline(), proc.name())}
         except psutil.Error:
             self._procs.pop(pid, None)
             return None

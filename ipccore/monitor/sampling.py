@@ -2,8 +2,9 @@
 processes that vanished without their parent's ``proc.reap``.
 
 Queue depths every ``depth_interval`` (a queue fills and drains fast), psutil stats
-every ``stats_interval``, and a new process the moment it says hello (a short-lived one
-may be gone by the next tick).
+every ``stats_interval``, and a new process the moment it is first seen: its
+connection, its hello or its parent's ``proc.spawn`` (a short-lived one may be gone by
+the next tick).
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class Sampling:
             self.stream.inject("proc.stats", stats, pid=pid)
 
     def sample_first(self, pid: int) -> None:
-        """Sample a pid the moment it says hello: a short-lived process may be gone by the
-        next tick (a whole demo can end within one ``depth_interval``)."""
+        """Sample a pid the moment it is first seen: a short-lived process may be gone by
+        the next tick (a whole demo can end within one ``depth_interval``)."""
         if pid not in self._sampled:
             self._sample_pid(pid)
 

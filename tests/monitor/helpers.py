@@ -88,3 +88,13 @@ async def collectors_fixture() -> AsyncIterator[Callable[..., Awaitable[Collecto
         await collector.close()
     left = [str(c.path.parent) for c in made if c.path.parent.exists() and c._own_dir]
     assert not left, f"private directories left behind: {left}"
+
+
+def measured(events: list[Event]) -> set[int]:
+    """Pids with a non-zero rss: sampled (``proc.stats``, the moment each is first seen)
+    or measured at their end (``proc.reap``'s ``maxrss``, from the parent's wait4). At
+    --speed 0.1 a whole demo can end before the collector's next tick: without those two,
+    a fast machine saw no sample at all."""
+    sampled = {e.pid for e in events if e.kind == "proc.stats" and e.get("rss", 0) > 0}
+    final = {e.get("child") for e in events if e.kind == "proc.reap" and e.get("maxrss", 0) > 0}
+    return sampled | final

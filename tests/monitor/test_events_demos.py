@@ -16,6 +16,7 @@ import pytest
 from ipccore.monitor.live import LiveSource
 from ipcevents.events import Event
 from ipcevents.replay import ReplaySource
+from tests.monitor.helpers import measured
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("ipccore.demos.cli") is None, reason="the demos are not there yet")
@@ -54,7 +55,9 @@ def _check_common(events: list[Event]) -> None:
     started |= {e.pid for e in _kinds(events, "proc.hello")}
     assert started
     assert started <= ended, f"no end seen for {started - ended}"
-    assert _kinds(events, "proc.stats")
+    unseen = started - measured(events)
+    assert not unseen, f"no rss ever measured for {unseen}"
+
 
 
 def _pipe_bytes(events: list[Event]) -> tuple[Counter[int], Counter[int]]:

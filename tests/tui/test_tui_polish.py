@@ -29,15 +29,16 @@ def title_of(events: list[Event], pid: int) -> str:
     state = MonitorState()
     for event in events:
         apply(state, event)
-    return pane_title(state.procs[pid]).plain.strip()
+    view = state.procs[pid]
+    return pane_title(view, name=state.shown_name(view)).plain.strip()
 
 
 def test_titles_from_a_real_recording_show_role_and_process_id() -> None:
     events = recording("sibling")
     children = sorted({e.get("child") for e in events if e.kind == "proc.spawn"})
     master = next(e.pid for e in events if e.kind == "proc.hello" and e.get("role") == "master")
-    # The recording's hello/stats names are the interpreter ("python"): not worth showing.
-    assert title_of(events, master) == f"{master} master"
+    # The command as ps shows it, once: the children inherited it with fork.
+    assert title_of(events, master) == f"{master} master  python -m ipccore"
     assert title_of(events, children[0]) == f"{children[0]} child #1"
     assert title_of(events, children[1]) == f"{children[1]} child #2"
 
@@ -59,6 +60,27 @@ def test_title_shows_a_meaningful_name_and_never_a_path() -> None:
     path_only.insert(0, ev(4101, "proc.hello", role="child", ppid=4100, name="/usr/bin/py",
                            id=1))
     assert title_of(path_only, 4101) == "4101 child #1"
+
+
+def test_names_a_person_recognises() -> None:
+    """The command as ps shows it (a script, ``python -m mod``), never the interpreter; a
+    forked child's inherited command line is not repeated; a name() wins."""
+    events = [
+        ev(4100, "proc.hello", role="master", ppid=1, name="python -m tui", id=None),
+        ev(4100, "proc.spawn", child=4101, id=1, pipe_type=2, fd=5),
+        ev(4101, "proc.stats", cpu=0.0, rss=1, state="sleeping", threads=1,
+           name="python -m tui"),
+        ev(4101, "proc.hello", role="child", ppid=4100, name="python -m tui", id=1),
+        ev(4100, "proc.spawn", child=4102, id=2, pipe_type=2, fd=6),
+        ev(4102, "proc.hello", role="child", ppid=4100, name="python -m tui", id=2),
+        ev(4102, "proc.name", name="python -m tui"),
+        ev(4100, "proc.spawn", child=4103, id=3, pipe_type=0, fd=None),
+        ev(4103, "proc.stats", cpu=0.0, rss=1, state="sleeping", threads=1, name="worker.py"),
+    ]
+    assert title_of(events, 4100) == "4100 master  python -m tui"
+    assert title_of(events, 4101) == "4101 child #1"  # inherited: said once, on the master
+    assert title_of(events, 4102) == "4102 child #2  python -m tui"  # chosen with name()
+    assert title_of(events, 4103) == "4103 child #3  worker.py"  # it exec'd another program
 
 
 def test_key_bar_fits_120_columns_and_every_key_is_in_help_and_palette() -> None:

@@ -36,9 +36,11 @@ ROW_HEADER = f"  {'PID':>7} {'WHO':<20} {'STATE':<14} {'CPU%':>6} {'RSS':>9}  IN
 
 def cpu_text(view: ProcView) -> str:
     """``12.5%``; ``–`` while there is no rate yet (one sample says nothing about cpu);
-    ``0.04s`` of cpu time once the process was reaped (its whole life, from ``wait4``)."""
-    if view.cpu_time is not None:
-        return f"{view.cpu_time:.2f}s"
+    ``4.6ms`` / ``1.25s`` of cpu time once the process was reaped (its whole life, from
+    ``wait4``)."""
+    t = view.cpu_time
+    if t is not None:
+        return f"{t * 1000:.1f}ms" if t < 0.01 else f"{t * 1000:.0f}ms" if t < 1 else f"{t:.2f}s"
     return "–" if view.cpu is None else f"{view.cpu:.1f}%"
 
 
@@ -53,7 +55,7 @@ def short_state(view: ProcView) -> str:
     return view.ending
 
 
-def pane_row(view: ProcView, selected: bool = False) -> Text:
+def pane_row(view: ProcView, selected: bool = False, name: str = "") -> Text:
     """One process as one table row (a short terminal), under :data:`ROW_HEADER`."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("▶ " if selected else "  ", "bold yellow")
@@ -61,8 +63,8 @@ def pane_row(view: ProcView, selected: bool = False) -> Text:
     who = view.label
     text.append(who, "bold magenta" if view.role == "master" else "bold cyan")
     room = max(0, 20 - len(who))
-    name = f" {view.name}" if view.name else ""
-    text.append(name[:room].ljust(room) + " ", "italic")
+    shown = f" {name}" if name else ""
+    text.append(shown[:room].ljust(room) + " ", "italic")
     state = short_state(view)
     if view.ended:
         style = "bold red" if state.startswith("killed") else "bold"
@@ -107,7 +109,7 @@ def pane_body(view: ProcView) -> Text:
     return text
 
 
-def pane_title(view: ProcView, selected: bool = False) -> Text:
+def pane_title(view: ProcView, selected: bool = False, name: str = "") -> Text:
     title = Text(no_wrap=True, overflow="ellipsis")
     if selected:
         title.append("▶", "bold yellow")
@@ -115,8 +117,8 @@ def pane_title(view: ProcView, selected: bool = False) -> Text:
     title.append(view.label, "bold magenta" if view.role == "master" else "bold cyan")
     if view.previous is not None:
         title.append(f" (was {view.previous})", "dim")
-    if view.name:
-        title.append(f"  {view.name}", "italic")
+    if name:
+        title.append(f"  {name}", "italic")
     title.append(" ")
     return title
 
@@ -142,11 +144,14 @@ class ProcPane(Static):
     def __init__(self, pid: int) -> None:
         super().__init__(id=f"proc-{pid}")
         self.pid = pid
-        self._shown: tuple[int, bool, bool] | None = None
+        self._shown: tuple[int, bool, bool, str] | None = None
 
-    def show(self, view: ProcView, selected: bool = False, compact: bool = False) -> None:
-        """Draw ``view``: a bordered pane, or one row when ``compact`` (a short terminal)."""
-        key = (view.version, selected, compact)
+    def show(
+        self, view: ProcView, selected: bool = False, compact: bool = False, name: str = ""
+    ) -> None:
+        """Draw ``view``: a bordered pane, or one row when ``compact`` (a short terminal);
+        ``name`` is what the state says to show (see ``MonitorState.shown_name``)."""
+        key = (view.version, selected, compact, name)
         if key == self._shown:
             return
         self._shown = key
@@ -155,9 +160,9 @@ class ProcPane(Static):
         self.set_class(compact, "-row")
         if compact:
             self.border_title = self.border_subtitle = None
-            self.update(pane_row(view, selected))
+            self.update(pane_row(view, selected, name))
             return
-        self.border_title = pane_title(view, selected)
+        self.border_title = pane_title(view, selected, name)
         self.border_subtitle = pane_subtitle(view)
         self.update(pane_body(view))
 
@@ -196,7 +201,8 @@ class ProcessList(VerticalScroll):
                     self.mount(pane, before=self._panes[min(later)])
                 else:
                     self.mount(pane)
-            pane.show(state.procs[pid], pid == selected, compact)
+            view = state.procs[pid]
+            pane.show(view, pid == selected, compact, state.shown_name(view))
 
     def reset(self) -> None:
         self._panes.clear()
