@@ -89,7 +89,6 @@ class Intake:
         self.attached.add(pid)
         self._writers[conn] = writer
         self.registry.add_pid(pid)
-        self._on_seen(pid)
         self.stream.open_lane(conn)
         try:
             await self._read_lines(reader, pid, conn)

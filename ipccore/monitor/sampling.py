@@ -2,9 +2,10 @@
 processes that vanished without their parent's ``proc.reap``.
 
 Queue depths every ``depth_interval`` (a queue fills and drains fast), psutil stats
-every ``stats_interval``, and a new process the moment it is first seen: its
-connection, its hello or its parent's ``proc.spawn`` (a short-lived one may be gone by
-the next tick).
+every ``stats_interval``, and a new process the moment it is first seen: its hello
+(the first line after it connects, so a process's own events start with its hello) or
+its parent's ``proc.spawn`` (a child that execs never says hello); a short-lived one may
+be gone by the next tick.
 """
 
 from __future__ import annotations

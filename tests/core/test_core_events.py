@@ -74,7 +74,12 @@ def test_pipe_and_process_events(em: PipeEmitter) -> None:
     assert reads == {(pid, master, "ping"), (master, pid, "pong:ping")}
     assert {"pid": pid, "kind": "proc.exit", "code": 0} in rows
     assert {"pid": pid, "kind": "closed"} in rows
-    assert {"pid": master, "kind": "proc.reap", "child": pid, "code": 0, "signal": 0} in rows
+    reap = next(e for e in rows if e["kind"] == "proc.reap")
+    assert {k: reap[k] for k in ("pid", "child", "code", "signal")} == {
+        "pid": master, "child": pid, "code": 0, "signal": 0}
+    # From wait4: the child's whole-life cpu time and its peak rss (a Python child: MiBs).
+    assert reap["cpu_time"] >= 0
+    assert reap["maxrss"] > 1 << 20
     error = next(e for e in rows if e["kind"] == "error")
     assert (error["pid"], error["op"], error["error"]) == (master, "write", "ProcessGone")
 
