@@ -41,3 +41,11 @@ async def wait_for(pilot: Pilot[int], cond: Callable[[], bool], timeout: float =
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached before the deadline")
         await pilot.pause(0.02)
+
+
+def family_of(events: list[Event]) -> tuple[int, list[int]]:
+    """The master's pid and its children's in ``Process.id`` order, read from a recording
+    (re-recording changes every pid: tests never write them down)."""
+    spawns = sorted((e.get("id"), e.get("child"), e.pid) for e in events
+                    if e.kind == "proc.spawn")
+    return spawns[0][2], [child for _, child, _ in spawns]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ipcevents.events import Event
-from tests.tui.helpers import ev, family, recording
+from tests.tui.helpers import ev, family, family_of, recording
 from tui.seqlayout import TIME_W, layout, paint_head, paint_row, taking_part
 from tui.sequence import Sequence
 
@@ -24,24 +24,30 @@ def marks(seq: Sequence) -> list[tuple[object, str]]:
 
 
 def test_sibling_lifelines_rows_arrows_and_marks() -> None:
-    seq = fed(recording("sibling"))
+    events = recording("sibling")
+    master, (one, two) = family_of(events)
+    seq = fed(events)
     heads = [seq.lifelines[k].head for k in seq.order]
-    assert heads == ["11447 master", "11449 child #1", "11450 child #2"]
+    assert heads == [f"{master} master", f"{one} child #1", f"{two} child #2"]
     got = arrows(seq)
-    assert got[:2] == [(11447, 11449, "fork", "fork #1"), (11447, 11450, "fork", "fork #2")]
+    assert got[:2] == [(master, one, "fork", "fork #1"), (master, two, "fork", "fork #2")]
     messages = [a for a in got if a[2] == "pipe"]
-    assert [m[:2] for m in messages] == [(11450, 11449)] * 5
-    assert messages[0][3] == '24 B "from 11450: Hello World!"'
-    assert (11450, 11449, "signal", "SIGKILL") in got
-    assert marks(seq) == [(11450, "exit 0"), (11449, "killed by SIGKILL"),
-                          (11447, "reaped 11449"), (11447, "reaped 11450"), (11447, "exit 0")]
-    killed = seq.lifelines[("proc", 11449)]
+    assert [m[:2] for m in messages] == [(two, one)] * 5
+    hello = f"from {two}: Hello World!"
+    assert messages[0][3] == f'{len(hello)} B "{hello}"'
+    assert (two, one, "signal", "SIGKILL") in got
+    assert marks(seq) == [(two, "exit 0"), (one, "killed by SIGKILL"),
+                          (master, f"reaped {one}"), (master, f"reaped {two}"),
+                          (master, "exit 0")]
+    killed = seq.lifelines[("proc", one)]
     assert killed.ending == "killed by SIGKILL"
     assert killed.end is not None
 
 
 def test_queue_lifeline_push_and_pop_with_mtype_and_partner() -> None:
-    seq = fed(recording("queue"))
+    events = recording("queue")
+    master, children = family_of(events)
+    seq = fed(events)
     assert seq.order[-1][0] == "queue"
     assert seq.lifelines[seq.order[-1]].head.startswith("queue 0x")
     pushes = [r for r in seq.rows if r.event.kind == "queue.push"]
@@ -50,11 +56,12 @@ def test_queue_lifeline_push_and_pop_with_mtype_and_partner() -> None:
     assert pushes[0].label == 'mtype 3 12 B "Hello World!"'
     assert pushes[0].dst == seq.order[-1]
     assert pops[0].src == seq.order[-1]
-    assert pops[0].dst == ("proc", 11459)
+    assert pops[0].dst == ("proc", pops[0].event.pid)
+    assert pops[0].event.pid in children
     # Each push knows the pop that took it out, and the reverse.
     assert pushes[0].partner is pops[0].event
     assert pops[0].partner is pushes[0].event
-    assert (seq.order[-1][1], "removed by 11457") in marks(seq)
+    assert (seq.order[-1][1], f"removed by {master}") in marks(seq)
 
 
 def test_signal_demo_handled_and_timer_marks() -> None:
@@ -152,17 +159,20 @@ def test_many_lifelines_scroll_sideways_and_compress_keeps_the_active() -> None:
 
 
 def test_painted_row_has_the_label_between_the_two_lifelines() -> None:
-    seq = fed(recording("sibling"))
+    events = recording("sibling")
+    _master, (one, two) = family_of(events)
+    seq = fed(events)
     geo = layout(seq.visible(seq.count), seq.pair_width, 102)
     row = next(r for r in seq.rows if r.style == "pipe")
     plain, spans = paint_row(row, geo, seq.lifelines, seq.count, t=0.211, delta=0.107)
     assert len(plain) == geo.total
     assert plain.startswith("   0.211 +0.107")
-    label_at = plain.index('24 B "from 11450: Hello World!"')
-    x1 = TIME_W + geo.x[("proc", 11449)]
-    x2 = TIME_W + geo.x[("proc", 11450)]
+    hello = f"from {two}: Hello World!"
+    label_at = plain.index(f'{len(hello)} B "{hello}"')
+    x1 = TIME_W + geo.x[("proc", one)]
+    x2 = TIME_W + geo.x[("proc", two)]
     assert x1 < label_at < x2
     assert plain[x1 + 1] == "◀"
     assert all(style for _, _, style in spans)
     head = paint_head(geo, seq.lifelines, seq.count, 0)[0]
-    assert "11449 child #1" in head
+    assert f"{one} child #1" in head

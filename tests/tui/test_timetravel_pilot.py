@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from ipcevents.events import Event
 from ipcevents.replay import ReplaySource
-from tests.tui.helpers import RECORDINGS, recording, wait_for
+from tests.tui.helpers import RECORDINGS, family_of, recording, wait_for
 from tui.app import MonitorApp
 from tui.screens.dialogs import TextPrompt
 from tui.screens.inspector import InspectorScreen
@@ -19,7 +19,8 @@ from tui.widgets.status import StatusLine
 
 SIZE = (120, 36)
 SIBLING = RECORDINGS / "sibling.ndjson"
-KILLED = 11449
+_MASTER, (KILLED, WRITER) = family_of(recording("sibling"))
+"""Child #1, killed with SIGKILL by child #2, which wrote to it."""
 
 
 def replay(path: Path = SIBLING, rate: float = 0.0, view: str = "panes") -> MonitorApp:
@@ -110,8 +111,8 @@ async def test_inspector_shows_the_read_of_a_write() -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen))
         body = app.screen.query_one("#inspector-body", Static)
         text = str(body.render())
-        assert "pipe.read by 11449 (child #1)" in text
-        assert "from 11450: Hello World!" in text
+        assert f"pipe.read by {KILLED} (child #1)" in text
+        assert f"from {WRITER}: Hello World!" in text
         assert "66 72 6f 6d" in text  # "from" as hex
         assert "none: the first on this channel" in text
         await pilot.press("escape")
