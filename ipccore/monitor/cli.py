@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from typing import Any, TextIO
 
 from ipccore.errors import RecordingError
+from ipccore.monitor.budget import ENV_FULL
 from ipccore.monitor.live import LiveSource
 from ipcevents.events import Event
 from ipcevents.replay import read_recording
 
-USAGE = """usage: python -m ipccore record TARGET [ARGS...] -o FILE.ndjson
-       python -m ipccore record [--trace] --run -- COMMAND [ARGS...] -o FILE.ndjson
+USAGE = """usage: python -m ipccore record [--full] TARGET [ARGS...] -o FILE.ndjson
+       python -m ipccore record [--full] [--trace] --run -- COMMAND [ARGS...] -o FILE.ndjson
        python -m ipccore record [--trace] --pid PID -o FILE.ndjson
        python -m ipccore replay FILE.ndjson
-(a recording is created readable by you only, 0600)"""
+(a recording is created readable by you only, 0600; --full: every pipe and queue
+operation its own event, never aggregated, none dropped)"""
 
 _SHOWN = ("fd", "to", "from", "child", "key", "mtype", "nbytes", "preview", "line", "role",
           "code", "signal", "name", "timer", "ms", "count", "reason", "command", "target",
@@ -100,9 +103,11 @@ async def _drain(source: LiveSource) -> None:
         pass
 
 
-async def _record(argv: list[str], output: str, title: str, trace: bool = False) -> int:
+async def _record(argv: list[str], output: str, title: str, trace: bool = False,
+                  full: bool = False) -> int:
+    env = {**os.environ, ENV_FULL: "1"} if full else None
     source = LiveSource(argv, title=title, record=output, passthrough=sys.stdout,
-                        passthrough_err=sys.stderr, trace=trace)
+                        passthrough_err=sys.stderr, trace=trace, env=env)
     await source.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -154,9 +159,10 @@ async def _record_pid(pid: int, output: str, trace: bool) -> int:
 
 
 def _split_modes(args: list[str]) -> tuple[dict[str, Any], list[str]]:
-    """``--trace``, ``--run`` (the command follows ``--``), ``--pid PID`` before the target."""
-    modes: dict[str, Any] = {"trace": False, "run": False, "pid": None}
-    while args and args[0] in ("--trace", "--run", "--pid"):
+    """``--full``, ``--trace``, ``--run`` (the command follows ``--``), ``--pid PID``
+    before the target."""
+    modes: dict[str, Any] = {"trace": False, "run": False, "pid": None, "full": False}
+    while args and args[0] in ("--trace", "--run", "--pid", "--full"):
         flag = args.pop(0)
         if flag == "--pid":
             if not args or not args[0].isdigit():
@@ -192,12 +198,14 @@ def record(args: list[str]) -> int:
         if modes["pid"] is not None:
             return asyncio.run(_record_pid(modes["pid"], output, modes["trace"]))
         if modes["run"]:
-            return asyncio.run(_record(rest, output, "run " + " ".join(rest), modes["trace"]))
+            return asyncio.run(_record(rest, output, "run " + " ".join(rest), modes["trace"],
+                                       modes["full"]))
         if modes["trace"]:
             print("record: --trace goes with --run or --pid", file=sys.stderr)
             return 2
         target, extra = rest[0], rest[1:]
-        return asyncio.run(_record(target_argv(target, extra), output, f"record {target}"))
+        return asyncio.run(_record(target_argv(target, extra), output, f"record {target}",
+                                   full=modes["full"]))
     except (NotOurs, ProcessLookupError, TraceUnavailable, FileNotFoundError) as exc:
         print(f"record: {safe(str(exc))}", file=sys.stderr)
         return 2

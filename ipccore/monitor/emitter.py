@@ -4,8 +4,10 @@ The Unix stream connection says who we are (the collector reads our pid from
 SO_PEERCRED), announces our shared-memory ring (``ring.py``) and, by its end of file,
 that we are gone. The events go into the ring: no system call and no reader wake-up per
 event, and a record is in shared memory before the operation returns, so a SIGKILL right
-after the call loses nothing. A full ring drops whole events and counts them
-(``monitor.dropped``); a vanished collector disables the emitter.
+after the call loses nothing. Above the process's event budget, pipe and queue
+operations are counted into aggregates instead (``budget.py``). A full ring drops whole
+events and counts them (``monitor.dropped``), except in full mode, where the writer
+waits for the collector; a vanished collector disables the emitter.
 
 Without a ring the lines go over the socket itself. Why a stream and not datagrams:
 ``net.unix.max_dgram_qlen`` is 10 here, so datagram sockets drop under any burst. Sends
@@ -21,11 +23,13 @@ import select
 import socket
 import struct
 import time
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as _esc
 from pathlib import Path
 from typing import Any
 
 from ipccore._trace import EmitterBase
+from ipccore.monitor.budget import Budget, Tally, full_from_env, rate_from_env
 from ipccore.monitor.ring import HOT, NONE, VIA_CODE, RingWriter
 from ipcevents.events import PREVIEW_MAX, json_value
 
@@ -45,6 +49,17 @@ small event costs about 1 KiB of it, so the default 208 KiB held only ~200 event
 ALIVE_EVERY = 1024
 """In ring mode, look at the socket for the collector's end of file every this many
 events: one cheap syscall per thousand events."""
+FULL_WAIT_S = 0.0005
+"""Full mode, ring full: sleep this long, then look again (the collector drains every
+10 ms; pinned to one CPU the sleep is what lets it run)."""
+FULL_STALL_S = 10.0
+"""Full mode: a collector that takes nothing from the ring for this long (stopped, or
+wedged) no longer holds the program: the event is dropped and counted, as in the default
+mode. A monitor must not be able to wedge what it watches."""
+
+_time = time.time
+_NO_TALLIES: dict[int, Tally] = {}
+_PIPE_WRITE, _PIPE_READ = HOT["pipe.write"], HOT["pipe.read"]
 
 _KEYS: dict[str, str] = {}
 
@@ -70,10 +85,20 @@ def encode(pid: int, kind: str, fields: dict[str, Any], data: bytes | None) -> b
 class SocketEmitter(EmitterBase):
     """Implements ``ipccore._trace.Emitter`` over a non-blocking Unix stream socket."""
 
-    def __init__(self, path: str, *, ring: bool = True) -> None:
+    def __init__(self, path: str, *, ring: bool = True, full: bool | None = None,
+                 rate: int | None = None) -> None:
         self.path = path
         self.use_ring = ring
         """Send events through a shared-memory ring (the socket then only says hello)."""
+        self.full = full_from_env() if full is None else full
+        """Every operation its own event, none dropped: wait for room in the ring."""
+        self.rate = rate_from_env() if rate is None else max(1, rate)
+        """Events a second before pipe and queue operations are aggregated."""
+        self._budget = Budget(self.rate)
+        self._tallies: dict[int, dict[int, Tally]] = {}
+        """Per ring record type: channel (``fd``, or ``mtype`` for a queue) -> tally."""
+        self._open: list[Tally] = []
+        """Tallies with an open aggregate: closed before any other event goes out."""
         self._ring: RingWriter | None = None
         self._since_check = 0
         self.dropped = 0
@@ -133,6 +158,9 @@ class SocketEmitter(EmitterBase):
         self._congested = False
         self.dropped = 0
         self.dropped_total = 0
+        self._budget = Budget(self.rate)
+        self._tallies = {}  # the parent's operations are the parent's to publish
+        self._open = []
         self._pid = os.getpid()
         self.enabled = self._connect()
 
@@ -223,6 +251,8 @@ class SocketEmitter(EmitterBase):
     def _emit_ring(self, ring: RingWriter, kind: str, fields: dict[str, Any],
                    data: bytes | None) -> None:
         try:
+            if self._open:
+                self._close_aggregates(_time())
             if self.dropped:
                 line = encode(self._pid, "monitor.dropped", {"count": self.dropped}, None)
                 if not ring.put_line(line[:-1]):
@@ -231,13 +261,19 @@ class SocketEmitter(EmitterBase):
                     return
                 self.dropped = 0
             code = HOT.get(kind)
+            line = b""
             if code is not None:
                 try:
                     ok = ring.put_hot(code, fields, data)
                 except (KeyError, TypeError, struct.error, OverflowError):
-                    ok = ring.put_line(encode(self._pid, kind, fields, data)[:-1])
-            else:
-                ok = ring.put_line(encode(self._pid, kind, fields, data)[:-1])
+                    code = None
+            if code is None:
+                line = encode(self._pid, kind, fields, data)[:-1]
+                ok = ring.put_line(line)
+            if not ok and self.full:
+                hot = code
+                ok = self._wait_for(lambda: ring.put_line(line) if hot is None
+                                    else ring.put_hot(hot, fields, data))
         except Exception:  # a monitor must never break the program
             ok = False
         self._counted(ok)
@@ -246,44 +282,78 @@ class SocketEmitter(EmitterBase):
         self, kind: str, fd: int | None, peer: int | None, nbytes: int, via: str,
         data: bytes,
     ) -> None:
-        """Straight into the ring; anything unusual (no ring, drops to report, a value
-        the record cannot hold) takes the general ``emit`` path."""
-        ring = self._ring  # set only while enabled
-        if ring is None or self.dropped:
-            super().pipe_io(kind, fd, peer, nbytes, via, data)
-            return
-        try:
-            ok = ring.put(HOT[kind], VIA_CODE.get(via, 0), time.time(), fd,  # type: ignore[arg-type]
-                          NONE if peer is None else peer, NONE, nbytes, data[:PREVIEW_MAX])
-        except (KeyError, TypeError, struct.error, OverflowError):
-            super().pipe_io(kind, fd, peer, nbytes, via, data)
-            return
-        except Exception:  # a monitor must never break the program
-            ok = False
-        if ok and self._since_check < ALIVE_EVERY - 1:
-            self._since_check += 1
-        else:
-            self._counted(ok)
+        """An aggregating channel only counts (a clock reading and a few attribute
+        updates); anything else takes :meth:`_one`."""
+        code = _PIPE_WRITE if kind == "pipe.write" else _PIPE_READ
+        tally = self._tallies.get(code, _NO_TALLIES).get(fd)  # type: ignore[arg-type]
+        if tally is not None and tally.on and tally.peer == peer:
+            now = _time()
+            if now < tally.until:
+                tally.n += 1
+                tally.nbytes += nbytes
+                tally.ts = now
+                return
+        self._one(kind, code, fd, peer, NONE, nbytes, via, data, tally)
 
     def queue_io(  # noqa: PLR0917 - the hot path: positional, no dict to build
         self, kind: str, key: int | None, msqid: int | None, mtype: int, nbytes: int,
         data: bytes,
     ) -> None:
-        """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop``.
+        """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop`` (a channel per queue and
+        message type: pops of several producers' types are counted apart)."""
+        code = HOT.get(kind, 0)
+        tally = self._tallies.get(code, _NO_TALLIES).get(mtype)
+        if tally is not None and tally.on and tally.peer == msqid:
+            now = _time()
+            if now < tally.until:
+                tally.n += 1
+                tally.nbytes += nbytes
+                tally.ts = now
+                return
+        self._one(kind, code, key, msqid, mtype, nbytes, "pipe", data, tally)
 
-        Its body repeats ``pipe_io``'s on purpose: one shared helper measured 0.1-0.3 us
-        more per event (5-10 % of the writer's cost) in the monitored program.
-        """
-        ring = self._ring
-        if ring is None or self.dropped:
-            super().queue_io(kind, key, msqid, mtype, nbytes, data)
+    def _one(  # noqa: PLR0917 - the hot path's arguments, passed on
+        self, kind: str, code: int, a: int | None, peer: int | None, c: int | None,
+        nbytes: int, via: str, data: bytes, tally: Tally | None,
+    ) -> None:
+        """One operation as its own record, or the start of its channel's aggregate."""
+        ring = self._ring  # set only while enabled
+        if ring is None or self.dropped or not code:
+            self._general(kind, a, peer, c, nbytes, via, data)
             return
+        now = _time()
+        if tally is not None and tally.on:
+            # Its aggregate is due (window over), or another event closed it while the
+            # channel was flooding (n == 0), or the fd now leads to another peer.
+            keep = tally.peer == peer
+            if tally.n:
+                keep = keep and tally.keeps_going(now, self._budget.allowance)
+                self._publish(tally)
+            if keep:
+                tally.start(now, nbytes, data[:PREVIEW_MAX])
+                self._open.append(tally)
+                return
+            tally.on = False
+        if not self.full and not self._budget.take(now):
+            if tally is None or tally.peer != peer:
+                tally = Tally(code, VIA_CODE.get(via, 0), a, peer,  # type: ignore[arg-type]
+                              NONE if c is None else c)
+                self._tallies.setdefault(code, {})[a if code < 3 else c] = tally  # type: ignore[index]
+            tally.start(now, nbytes, data[:PREVIEW_MAX])
+            self._open.append(tally)
+            return
+        if tally is not None:
+            tally.on = False
         try:
-            ok = ring.put(HOT[kind], 0, time.time(), key,  # type: ignore[arg-type]
-                          NONE if msqid is None else msqid, NONE if mtype is None else mtype,
+            ok = ring.put(code, VIA_CODE.get(via, 0), now, a,  # type: ignore[arg-type]
+                          NONE if peer is None else peer, NONE if c is None else c,
                           nbytes, data[:PREVIEW_MAX])
-        except (KeyError, TypeError, struct.error, OverflowError):
-            super().queue_io(kind, key, msqid, mtype, nbytes, data)
+            if not ok and self.full:
+                record = (code, VIA_CODE.get(via, 0), now, a, NONE if peer is None else peer,
+                          NONE if c is None else c, nbytes, data[:PREVIEW_MAX])
+                ok = self._wait_for(lambda: ring.put(*record))  # type: ignore[arg-type]
+        except (TypeError, struct.error, OverflowError):
+            self._general(kind, a, peer, c, nbytes, via, data)
             return
         except Exception:  # a monitor must never break the program
             ok = False
@@ -291,6 +361,68 @@ class SocketEmitter(EmitterBase):
             self._since_check += 1
         else:
             self._counted(ok)
+
+    def _general(  # noqa: PLR0917 - the typed call's arguments
+        self, kind: str, a: int | None, peer: int | None, c: int | None, nbytes: int,
+        via: str, data: bytes,
+    ) -> None:
+        """The typed call through :meth:`emit` (no ring, drops to report, odd values)."""
+        if kind.startswith("queue"):
+            super().queue_io(kind, a, peer, c, nbytes, data)  # type: ignore[arg-type]
+        else:
+            super().pipe_io(kind, a, peer, nbytes, via, data)
+
+    def _publish(self, tally: Tally) -> None:
+        """Write a tally's open aggregate (one record) and empty it."""
+        n, ring = tally.n, self._ring
+        tally.n = 0
+        with contextlib.suppress(ValueError):
+            self._open.remove(tally)
+        if ring is None or not n:
+            return
+        peer = NONE if tally.peer is None else tally.peer
+        try:
+            if n == 1:
+                ok = ring.put(tally.code, tally.via, tally.ts0, tally.a, peer, tally.c,
+                              tally.nbytes, tally.preview)
+            else:
+                ok = ring.put_agg(tally.code, tally.via, tally.ts, tally.a, peer, tally.c,
+                                  tally.nbytes, n, tally.ts0, tally.preview)
+        except Exception:  # a monitor must never break the program
+            ok = False
+        if not ok and self.enabled:
+            self.dropped += n
+            self.dropped_total += n
+
+    def _close_aggregates(self, now: float) -> None:
+        """Publish every open aggregate (another event follows them, or the end)."""
+        for tally in list(self._open):
+            keep = tally.keeps_going(now, self._budget.allowance)
+            self._publish(tally)
+            tally.on = keep  # a flood goes on aggregating; a pause ends it
+            tally.until = 0.0  # its next operation opens the next aggregate
+
+    def _wait_for(self, attempt: Callable[[], bool]) -> bool:
+        """Full mode: retry a record until the collector made room; False if it went
+        away (then the emitter is disabled and the program runs on unmonitored)."""
+        waited = 0
+        ring = self._ring
+        backlog = ring.backlog() if ring is not None else 0
+        stall_end = time.monotonic() + FULL_STALL_S
+        while self._ring is not None and self.enabled:
+            time.sleep(FULL_WAIT_S)
+            if attempt():
+                return True
+            waited += 1
+            if waited % 200 == 0:
+                self._check_alive()
+                now_backlog = self._ring.backlog() if self._ring is not None else 0
+                if now_backlog < backlog:
+                    stall_end = time.monotonic() + FULL_STALL_S
+                elif time.monotonic() > stall_end:
+                    return False
+                backlog = now_backlog
+        return False
 
     def _counted(self, ok: bool) -> None:
         """After a ring record: the periodic liveness check, and the drop count."""
@@ -320,6 +452,9 @@ class SocketEmitter(EmitterBase):
         """Flush within :data:`CLOSE_FLUSH_S`, then close; never raises."""
         if not self.enabled or self._sock is None:
             return
+        if self._open:
+            with contextlib.suppress(Exception):
+                self._close_aggregates(_time())
         deadline = time.monotonic() + CLOSE_FLUSH_S
         with contextlib.suppress(OSError):
             while (self._pending or self.dropped) and self.enabled:

@@ -48,9 +48,12 @@ read of it."""
 
 
 def _write_key(draft: Draft) -> _Msg | None:
+    """A write's message key; none for an aggregate (its reads are aggregated on their
+    own schedule, so nothing matches one to one)."""
     fields = draft[3]
     to, nbytes, prev = fields.get("to"), fields.get("nbytes"), fields.get("preview")
-    if isinstance(to, int) and isinstance(nbytes, int) and isinstance(prev, str):
+    if (isinstance(to, int) and isinstance(nbytes, int) and isinstance(prev, str)
+            and "count" not in fields):
         return (to, nbytes, prev)
     return None
 
@@ -58,7 +61,8 @@ def _write_key(draft: Draft) -> _Msg | None:
 def _read_key(draft: Draft) -> _Msg | None:
     fields = draft[3]
     nbytes, prev = fields.get("nbytes"), fields.get("preview")
-    if isinstance(nbytes, int) and nbytes > 0 and isinstance(prev, str):
+    if isinstance(nbytes, int) and nbytes > 0 and isinstance(prev, str) \
+            and "count" not in fields:
         return (draft[1], nbytes, prev)
     return None
 

@@ -18,7 +18,9 @@ position at 24), then ``capacity`` bytes of records. A record is 48 bytes of hea
 (length, type, via, payload length, ts, a, b, c, nbytes) then its payload, padded to 8;
 a record never wraps: a length of ``0xFFFFFFFF`` tells the reader to go back to 0.
 Hot kinds get binary records (the payload is the first 64 body bytes, escaped by the
-collector); every other event is its NDJSON line as the payload of a type-0 record.
+collector); every other event is its NDJSON line as the payload of a type-0 record. An
+aggregate (``budget.py``) is its kind's record type plus :data:`AGG`, its payload the
+count and ``ts0`` (16 bytes) then the preview.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from ipccore.monitor.order import Draft
 from ipcevents.events import PREVIEW_MAX
 
 MAGIC = b"IPCR"
-VERSION = 1
+VERSION = 2
+"""2: aggregate records (a collector of version 1 refuses the ring: both ship together)."""
 HEADER = 64
 CAPACITY = 2 << 20
 """2 MiB of records: ~20,000 small events between two drains of the collector."""
@@ -57,6 +60,11 @@ HOT: dict[str, int] = {
     "queue.push": QUEUE_PUSH, "queue.pop": QUEUE_POP,
 }
 _KIND = {code: kind for kind, code in HOT.items()}
+AGG = 4
+"""An aggregate's record type is its kind's plus this."""
+_AGG_KIND = {code + AGG: kind for kind, code in HOT.items()}
+_AGG_HEAD = struct.Struct("<qd")
+"""An aggregate's payload starts with its count and ``ts0``."""
 _VIA = ("pipe", "socket", "monitor")
 VIA_CODE = {name: code for code, name in enumerate(_VIA)}
 NAME = re.compile(r"^ring-\d+-[0-9a-f]{8}$")
@@ -121,6 +129,14 @@ class RingWriter:
             _POS.pack_into(self._mm, HEADER + off, _WRAP)
             self._w = w + tail  # published together with the record that follows
         return self.put(rtype, via, ts, a, b, c, nbytes, payload)
+
+    def put_agg(  # noqa: PLR0917 - the record's fields, positional like put
+        self, code: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int,
+        count: int, ts0: float, preview: bytes,
+    ) -> bool:
+        """One aggregate of ``count`` operations of kind ``code`` (``HOT[kind]``)."""
+        return self.put(code + AGG, via, ts, a, b, c, nbytes,
+                        _AGG_HEAD.pack(count, ts0) + preview[:PREVIEW_MAX])
 
     def put_line(self, line: bytes) -> bool:
         """Any event as its NDJSON line (without the newline)."""
@@ -216,6 +232,13 @@ class RingReader:
             elif rtype in _KIND and ts - ts == 0.0:  # NaN and inf fail this: corrupt
                 out.append(_event(rtype, via, ts, a, b, c, nbytes,
                                   mm[at:at + min(plen, PREVIEW_MAX)], pid))
+            elif rtype in _AGG_KIND and ts - ts == 0.0 and plen >= _AGG_HEAD.size:
+                agg = _aggregate(rtype - AGG, via, ts, a, b, c, nbytes,
+                                 mm[at:at + min(plen, _AGG_HEAD.size + PREVIEW_MAX)], pid)
+                if agg is None:
+                    self.corrupt += 1
+                else:
+                    out.append(agg)
             else:
                 self.corrupt += 1
             r += size
@@ -246,3 +269,18 @@ def _event(  # noqa: PLR0917 - the hot path: the record's fields, positional
                   "nbytes": nbytes, "preview": preview,
                   "via": _VIA[via] if via < len(_VIA) else "pipe"}
     return (ts, pid, _KIND[rtype], fields)
+
+
+def _aggregate(  # noqa: PLR0917 - the record's fields, positional
+    rtype: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int, payload: bytes,
+    pid: int,
+) -> Draft | None:
+    """An aggregate record as its event (``count``, ``ts0`` added), or None when its
+    count or ``ts0`` cannot be true."""
+    count, ts0 = _AGG_HEAD.unpack_from(payload)
+    if count < 2 or ts0 - ts0 != 0.0 or nbytes < 0:
+        return None
+    ts_, pid_, kind, fields = _event(rtype, via, ts, a, b, c, nbytes,
+                                     payload[_AGG_HEAD.size:], pid)
+    # The wall clock may step back between the two readings: ts0 never passes ts.
+    return (ts_, pid_, kind, {**fields, "count": count, "ts0": min(ts0, ts)})

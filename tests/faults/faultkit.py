@@ -71,10 +71,10 @@ def program_env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def record_argv(program: str, out: Path, *args: str) -> list[str]:
-    """``python -m ipccore record tests/programs/<program> ARGS -o OUT``."""
-    return [sys.executable, "-m", "ipccore", "record", str(PROGRAMS / program), *args,
-            "-o", str(out)]
+def record_argv(program: str, out: Path, *args: str, full: bool = False) -> list[str]:
+    """``python -m ipccore record [--full] tests/programs/<program> ARGS -o OUT``."""
+    return [sys.executable, "-m", "ipccore", "record", *(["--full"] if full else []),
+            str(PROGRAMS / program), *args, "-o", str(out)]
 
 
 def program_argv(program: str, *args: str) -> list[str]:
