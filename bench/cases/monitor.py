@@ -1,14 +1,14 @@
-"""Monitor attached: the ipccore pipe cases with and without a collector listening.
+"""Monitor attached: ipccore pipe and queue work with and without a collector listening.
 
-Both variants fork the same driver process, which runs the ipccore pipe benchmark and
-reports its time; only the attached driver first calls ``ipccore.monitor.attach`` to a
-collector running in its own process (``python -m bench.collect_sink``). The ratio is
-the whole cost of publishing every write and read as an event: the attached time runs
-until the collector has taken in the last event (events left in a ring when the loop
-ends are work the monitor still has to do), not just until the loop ends. A third
-variant sends
-the events to a reader that only drains the socket, which separates what the emitter
-costs in the monitored process from what a slow collector adds (stalls and drops).
+Every variant forks the same driver process, which runs the ipccore work and reports its
+time; the attached drivers first call ``ipccore.monitor.attach`` to a collector running
+in its own process (``python -m bench.collect_sink``), in the default mode (aggregates
+above the per-process budget) or in full mode (``IPCCORE_MONITOR_FULL=1``: one event
+per operation, the writer waits for the collector). The attached time runs until the
+collector has taken in the last operation (the driver's and its child's last aggregates
+are published when they detach and exit: that is work the monitor still has to do), and
+each attached run checks the collector's totals exactly: the sum of ``count`` per kind
+must be the number of operations the work did, with nothing reported dropped.
 """
 
 from __future__ import annotations
@@ -17,27 +17,85 @@ import contextlib
 import functools
 import json
 import os
-import select
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Callable
+from typing import Any
+
+import sysv_ipc
 
 from bench.cases import missing
 from bench.cases.pipe import ipccore_pipe
+from bench.cases.queue import free_key, ipccore_queue
 from bench.harness import Case, Runner, Variant
-from bench.procs import children, expect_ok
+from bench.procs import Flag, children, expect_ok
 
-_last: dict[str, dict[str, float]] = {}
+_last: dict[str, dict[str, Any]] = {}
+MSG = b"x" * 64
 
 
-def _driver(n: int, one_way: bool, path: str | None) -> tuple[float, float]:
-    """Run the ipccore DGRAM 64 B pipe case in a forked driver.
+def ipccore_queue_pingpong(n: int) -> float:
+    """Round trips over two SysV queues: the master pushes on one, its ``Process``
+    child pops it and pushes it back on the other (mode 2, 64 B)."""
+    from ipccore import MODE_BALANCE, Process
 
-    Returns its time and the wall-clock time (``time.time()``) when its loop ended.
-    """
+    there, back = free_key(), free_key()
+    ready = Flag()
+    with children() as kids:
+        reply = Process(lambda w: None, pipe_type=0)
+        reply.use_queue(back, MODE_BALANCE)
+
+        def callback(worker: Any) -> None:
+            ready.writer_only()
+            ready.set()
+            for _ in range(n):
+                reply.push(worker.pop())
+
+        proc = Process(callback, pipe_type=0)
+        proc.use_queue(there, MODE_BALANCE)
+        try:
+            pid = kids.add(proc.start())
+            ready.reader_only()
+            ready.wait()
+            push, pop = proc.push, reply.pop
+            start = time.perf_counter()
+            for _ in range(n):
+                push(MSG)
+                pop()
+            elapsed = time.perf_counter() - start
+            expect_ok(kids.reap(pid), "ipccore queue echo")
+            return elapsed
+        finally:
+            ready.close()
+            for q in (proc, reply):
+                with contextlib.suppress(Exception):
+                    q.free_queue()
+            for key in (there, back):
+                with contextlib.suppress(sysv_ipc.ExistentialError):
+                    sysv_ipc.MessageQueue(key).remove()
+
+
+WORK: dict[str, tuple[str, Callable[[int], Runner | Callable[[int], float]],
+                      Callable[[int], dict[str, int]]]] = {
+    # key: (title, work(n) -> runner, operations per kind for n)
+    "pipe-pingpong": ("pipe ping-pong, DGRAM, 64 B",
+                      lambda n: ipccore_pipe("DGRAM", 64, False),
+                      lambda n: {"pipe.write": 2 * n + 2, "pipe.read": 2 * n + 2}),
+    "pipe-oneway": ("pipe one-way flood, DGRAM, 64 B",
+                    lambda n: ipccore_pipe("DGRAM", 64, True),
+                    lambda n: {"pipe.write": n + 2, "pipe.read": n + 2}),
+    "queue-pingpong": ("queue ping-pong, 64 B",
+                       lambda n: ipccore_queue_pingpong,
+                       lambda n: {"queue.push": 2 * n, "queue.pop": 2 * n}),
+    "queue-oneway": ("queue one-way flood, 64 B",
+                     lambda n: ipccore_queue(64),
+                     lambda n: {"queue.push": n, "queue.pop": n}),
+}
+
+
+def _driver(work: str, n: int, path: str | None, full: bool) -> tuple[float, float]:
+    """Run ``work`` in a forked driver; its time and when its loop ended (wall clock)."""
     r, w = os.pipe()
     with children() as kids:
 
@@ -46,8 +104,10 @@ def _driver(n: int, one_way: bool, path: str | None) -> tuple[float, float]:
             if path is not None:
                 from ipccore.monitor import attach, detach
 
+                if full:
+                    os.environ["IPCCORE_MONITOR_FULL"] = "1"
                 attach(path)
-            elapsed = ipccore_pipe("DGRAM", 64, one_way)(n)
+            elapsed = WORK[work][1](n)(n)
             ended = time.time()
             if path is not None:
                 detach()
@@ -66,10 +126,11 @@ def _driver(n: int, one_way: bool, path: str | None) -> tuple[float, float]:
     return float(elapsed), float(ended)
 
 
-def attached(one_way: bool, key: str) -> Runner:
+def attached(work: str, full: bool, key: str) -> Runner:
     def run(n: int) -> float:
+        expected = WORK[work][2](n)
         sink = subprocess.Popen(
-            [sys.executable, "-m", "bench.collect_sink", str(2 * n)],
+            [sys.executable, "-m", "bench.collect_sink", json.dumps(expected)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         assert sink.stdin is not None
@@ -78,7 +139,7 @@ def attached(one_way: bool, key: str) -> Runner:
             path = sink.stdout.readline().strip()
             if not path:
                 raise RuntimeError("the collector did not start")
-            elapsed, ended = _driver(n, one_way, path)
+            elapsed, ended = _driver(work, n, path, full)
             sink.stdin.close()
             counts = json.loads(sink.stdout.read().strip().splitlines()[-1])
             sink.wait(timeout=30)
@@ -88,9 +149,9 @@ def attached(one_way: bool, key: str) -> Runner:
                 sink.wait()
             with contextlib.suppress(OSError):
                 sink.stdout.close()
-        expected = 2 * n
-        if counts["events"] + counts["dropped"] < expected or not counts["done_at"]:
-            raise RuntimeError(f"collector got {counts} events, expected ≥ {expected}")
+        if counts["ops"] != expected or counts["dropped"] or not counts["done_at"]:
+            raise RuntimeError(f"the recording's totals {counts['ops']} (dropped "
+                               f"{counts['dropped']}) are not the work's {expected}")
         _last[key] = counts
         # The collector's lag after the loop: its share of the work not done yet.
         return elapsed + max(0.0, float(counts["done_at"]) - ended)
@@ -98,70 +159,22 @@ def attached(one_way: bool, key: str) -> Runner:
     return run
 
 
-def _discard(listener: socket.socket, control: int) -> None:
-    """Accept every emitter and read its bytes into the void until ``control`` closes."""
-    conns: dict[int, socket.socket] = {}
-    while True:
-        ready = select.select([listener.fileno(), control, *conns], [], [])[0]
-        if control in ready:
-            return
-        for fd in ready:
-            if fd == listener.fileno():
-                sock = listener.accept()[0]
-                conns[sock.fileno()] = sock
-            elif not conns[fd].recv(1 << 20):
-                conns.pop(fd).close()
-
-
-def null_sink(one_way: bool) -> Runner:
-    """Events go to a reader that only drains the socket: the emitter's own cost."""
-
+def plain(work: str) -> Runner:
     def run(n: int) -> float:
-        tmp = tempfile.mkdtemp(prefix="ipcscope-bench-")
-        path = os.path.join(tmp, "sink.sock")
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        control_r, control_w = os.pipe()
-        try:
-            listener.bind(path)
-            listener.listen(16)
-            with children() as kids:
-
-                def sink() -> None:
-                    os.close(control_w)
-                    _discard(listener, control_r)
-
-                pid = kids.fork(sink)
-                os.close(control_r)
-                control_r = -1
-                try:
-                    return _driver(n, one_way, path)[0]
-                finally:
-                    os.close(control_w)
-                    control_w = -1
-                    expect_ok(kids.reap(pid), "null sink")
-        finally:
-            listener.close()
-            for fd in (control_r, control_w):
-                if fd >= 0:
-                    os.close(fd)
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    return run
-
-
-def plain(one_way: bool) -> Runner:
-    def run(n: int) -> float:
-        return _driver(n, one_way, None)[0]
+        return _driver(work, n, None, False)[0]
 
     return run
 
 
 def _extra(key: str) -> dict[str, str]:
-    counts = _last.get(key)
-    if not counts:
-        return {}
-    return {"events received / reported dropped (last run)":
-            f"{counts['events']:,} / {counts['dropped']:,}"}
+    out = {}
+    for label, suffix in (("default", ""), ("full", "/full")):
+        counts = _last.get(key + suffix)
+        if counts:
+            ops = sum(counts["ops"].values())
+            out[f"{label} mode, last run: operations / events received (exact totals)"] = (
+                f"{ops:,} / {counts['events']:,}")
+    return out
 
 
 def cases() -> list[Case]:
@@ -169,20 +182,22 @@ def cases() -> list[Case]:
     mon = missing("ipccore.monitor", "attach", "detach") or missing(
         "ipccore.monitor.collector", "Collector")
     out = []
-    for one_way, key, title in (
-        (False, "monitor-pingpong", "monitor attached: pipe ping-pong, DGRAM, 64 B"),
-        (True, "monitor-oneway", "monitor attached: pipe one-way, DGRAM, 64 B"),
-    ):
+    for work, (title, _runner, _ops) in WORK.items():
+        key = f"monitor-{work}"
         out.append(Case(
-            key, title, "msg" if one_way else "round trip",
+            key, f"monitor attached: {title}",
+            "round trip" if "pingpong" in work else "msg",
             (
-                Variant("ipccore + collector", attached(one_way, key), core or mon),
-                Variant("ipccore + null sink", null_sink(one_way), core or mon),
-                Variant("ipccore", plain(one_way), core),
+                Variant("ipccore + collector", attached(work, False, key), core or mon),
+                Variant("ipccore + collector, full", attached(work, True, key + "/full"),
+                        core or mon),
+                Variant("ipccore", plain(work), core),
             ),
             base="ipccore",
             n0=2000,
-            budget=0.25,
+            # 0.6 s per repetition of the bare work: the collector's fixed latency after
+            # the loop (its 10 ms drain period, 5 ms reorder window) weighs ~2 %.
+            budget=4.0,
             extra=functools.partial(_extra, key),
         ))
     return out

@@ -99,6 +99,9 @@ class SocketEmitter(EmitterBase):
         """Per ring record type: channel (``fd``, or ``mtype`` for a queue) -> tally."""
         self._open: list[Tally] = []
         """Tallies with an open aggregate: closed before any other event goes out."""
+        self._last: list[Tally | None] = [None] * 5
+        """Per ring record type: the tally used last (a flood uses one channel: this
+        saves the hot path two dict lookups, a sixth of its cost)."""
         self._ring: RingWriter | None = None
         self._since_check = 0
         self.dropped = 0
@@ -161,6 +164,7 @@ class SocketEmitter(EmitterBase):
         self._budget = Budget(self.rate)
         self._tallies = {}  # the parent's operations are the parent's to publish
         self._open = []
+        self._last = [None] * 5
         self._pid = os.getpid()
         self.enabled = self._connect()
 
@@ -284,15 +288,17 @@ class SocketEmitter(EmitterBase):
     ) -> None:
         """An aggregating channel only counts (a clock reading and a few attribute
         updates); anything else takes :meth:`_one`."""
-        code = _PIPE_WRITE if kind == "pipe.write" else _PIPE_READ
-        tally = self._tallies.get(code, _NO_TALLIES).get(fd)  # type: ignore[arg-type]
-        if tally is not None and tally.on and tally.peer == peer:
+        writes = kind == "pipe.write"
+        tally = self._last[_PIPE_WRITE if writes else _PIPE_READ]
+        if tally is not None and tally.on and tally.a == fd and tally.peer == peer:
             now = _time()
             if now < tally.until:
                 tally.n += 1
                 tally.nbytes += nbytes
                 tally.ts = now
                 return
+        code = _PIPE_WRITE if writes else _PIPE_READ
+        tally = self._tallies.get(code, _NO_TALLIES).get(fd)  # type: ignore[arg-type]
         self._one(kind, code, fd, peer, NONE, nbytes, via, data, tally)
 
     def queue_io(  # noqa: PLR0917 - the hot path: positional, no dict to build
@@ -302,14 +308,15 @@ class SocketEmitter(EmitterBase):
         """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop`` (a channel per queue and
         message type: pops of several producers' types are counted apart)."""
         code = HOT.get(kind, 0)
-        tally = self._tallies.get(code, _NO_TALLIES).get(mtype)
-        if tally is not None and tally.on and tally.peer == msqid:
+        tally = self._last[code]
+        if tally is not None and tally.on and tally.c == mtype and tally.peer == msqid:
             now = _time()
             if now < tally.until:
                 tally.n += 1
                 tally.nbytes += nbytes
                 tally.ts = now
                 return
+        tally = self._tallies.get(code, _NO_TALLIES).get(mtype)
         self._one(kind, code, key, msqid, mtype, nbytes, "pipe", data, tally)
 
     def _one(  # noqa: PLR0917 - the hot path's arguments, passed on
@@ -332,6 +339,7 @@ class SocketEmitter(EmitterBase):
             if keep:
                 tally.start(now, nbytes, data[:PREVIEW_MAX])
                 self._open.append(tally)
+                self._last[code] = tally
                 return
             tally.on = False
         if not self.full and not self._budget.take(now):
@@ -341,6 +349,7 @@ class SocketEmitter(EmitterBase):
                 self._tallies.setdefault(code, {})[a if code < 3 else c] = tally  # type: ignore[index]
             tally.start(now, nbytes, data[:PREVIEW_MAX])
             self._open.append(tally)
+            self._last[code] = tally
             return
         if tally is not None:
             tally.on = False
