@@ -128,8 +128,9 @@ class QueueMixin:
         except Exception as e:
             return self._push_retry(data, e)
         em = _trace.emitter
-        if em is not None:
-            self._emit("queue.push", em, self._q_mtype, data)
+        if em is not None:  # inline, not through _emit: one Python frame less per push
+            em.queue_io("queue.push", self.msg_queue_key, self.msg_queue_id, self._q_mtype,
+                        len(data), data)
         return True
 
     def pop(self, size: int = 65536) -> bytes | None:
@@ -147,7 +148,8 @@ class QueueMixin:
             return self._pop_retry(self._q_msgmax, size, e)
         em = _trace.emitter
         if em is not None:
-            self._emit("queue.pop", em, mtype, data)
+            em.queue_io("queue.pop", self.msg_queue_key, self.msg_queue_id, mtype, len(data),
+                        data)
         return data  # type: ignore[no-any-return]
 
     def stat_queue(self) -> dict[str, int]:

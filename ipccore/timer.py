@@ -163,12 +163,33 @@ def event_wait() -> None:
         signal.set_wakeup_fd(old, warn_on_full_buffer=False)
 
 
+ENV_UVLOOP = "IPCCORE_UVLOOP"
+"""``0`` keeps the stock asyncio loop even when uvloop is installed (side-by-side runs)."""
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when it is installed (``pip install -e '.[fast]'``), else None (the
+    stock loop). Why: a coroutine-socket round trip is one loop iteration, one future and
+    one task wake-up per side; in the pure-Python loop that floor is ~35 us here, in
+    uvloop's C loop about a third of it (measured in ``python -m bench``)."""
+    if os.environ.get(ENV_UVLOOP, "").strip() == "0":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine function to completion in a fresh asyncio loop (``Coroutine\\run``)."""
+    """Run a coroutine function to completion in a fresh event loop (``Coroutine\\run``):
+    uvloop's when it is installed, else asyncio's."""
     if not callable(coro_fn):
         raise TypeError("run() takes a coroutine function (async def ...)")
 
     async def main() -> T:
         return await coro_fn()
 
-    return asyncio.run(main())
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(main())

@@ -9,6 +9,7 @@ streams baseline applies; ipccore also runs on its default DGRAM pipe for refere
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 from typing import Any
@@ -100,44 +101,57 @@ def sock_calls() -> Runner:
     return run
 
 
-def exported(pipe_type: int) -> Runner:
-    """Both ends on ``export_socket()``: the child with ``enable_coroutine=True``."""
+def exported(pipe_type: int, uvloop: bool = True) -> Runner:
+    """Both ends on ``export_socket()``: the child with ``enable_coroutine=True``.
+
+    ``run()`` takes uvloop's loop when it is installed; ``uvloop=False`` sets
+    ``IPCCORE_UVLOOP=0`` (inherited by the child) for the stock asyncio loop."""
 
     def run(n: int) -> float:
-        import ipccore
-        from ipccore import Process
-
-        async def callback(worker: Any) -> None:
-            sock = worker.export_socket()
-            await sock.send(ACK)
-            while (data := await sock.recv()) not in (STOP, b""):
-                await sock.send(data)
-
-        result: list[float] = []
-
-        async def main() -> None:
-            sock = proc.export_socket()
-            await sock.recv()
-            start = time.perf_counter()
-            for _ in range(n):
-                await sock.send(MSG)
-                await sock.recv()
-            result.append(time.perf_counter() - start)
-            await sock.send(STOP)
-
-        with children() as kids:
-            proc = Process(callback, pipe_type=pipe_type, enable_coroutine=True)
-            pid = kids.add(proc.start())
-            try:
-                ipccore.run(main)
-                expect_ok(kids.reap(pid), "ipccore coroutine child")
-            finally:
-                close = getattr(proc, "close", None)
-                if close is not None:
-                    close()
-        return result[0]
+        if uvloop:
+            return _exported(pipe_type, n)
+        os.environ["IPCCORE_UVLOOP"] = "0"
+        try:
+            return _exported(pipe_type, n)
+        finally:
+            del os.environ["IPCCORE_UVLOOP"]
 
     return run
+
+
+def _exported(pipe_type: int, n: int) -> float:
+    import ipccore
+    from ipccore import Process
+
+    async def callback(worker: Any) -> None:
+        sock = worker.export_socket()
+        await sock.send(ACK)
+        while (data := await sock.recv()) not in (STOP, b""):
+            await sock.send(data)
+
+    result: list[float] = []
+
+    async def main() -> None:
+        sock = proc.export_socket()
+        await sock.recv()
+        start = time.perf_counter()
+        for _ in range(n):
+            await sock.send(MSG)
+            await sock.recv()
+        result.append(time.perf_counter() - start)
+        await sock.send(STOP)
+
+    with children() as kids:
+        proc = Process(callback, pipe_type=pipe_type, enable_coroutine=True)
+        pid = kids.add(proc.start())
+        try:
+            ipccore.run(main)
+            expect_ok(kids.reap(pid), "ipccore coroutine child")
+        finally:
+            close = getattr(proc, "close", None)
+            if close is not None:
+                close()
+    return result[0]
 
 
 def cases() -> list[Case]:
@@ -150,6 +164,8 @@ def cases() -> list[Case]:
             (
                 Variant("ipccore export_socket STREAM", exported(1), core),
                 Variant("ipccore export_socket DGRAM", exported(2), core),
+                Variant("ipccore export_socket STREAM, asyncio loop", exported(1, False),
+                        core),
                 Variant("asyncio streams", streams()),
                 Variant("asyncio sock_sendall/sock_recv", sock_calls()),
             ),

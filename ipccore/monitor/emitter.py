@@ -59,7 +59,7 @@ mode. A monitor must not be able to wedge what it watches."""
 
 _time = time.time
 _NO_TALLIES: dict[int, Tally] = {}
-_PIPE_WRITE, _PIPE_READ = HOT["pipe.write"], HOT["pipe.read"]
+_PIPE_WRITE, _PIPE_READ, _QUEUE_PUSH = HOT["pipe.write"], HOT["pipe.read"], HOT["queue.push"]
 
 _KEYS: dict[str, str] = {}
 
@@ -307,7 +307,7 @@ class SocketEmitter(EmitterBase):
     ) -> None:
         """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop`` (a channel per queue and
         message type: pops of several producers' types are counted apart)."""
-        code = HOT.get(kind, 0)
+        code = _QUEUE_PUSH if kind == "queue.push" else HOT.get(kind, 0)
         tally = self._last[code]
         if tally is not None and tally.on and tally.c == mtype and tally.peer == msqid:
             now = _time()

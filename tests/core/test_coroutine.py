@@ -126,9 +126,12 @@ def test_run_returns_the_coroutine_result_and_checks_its_argument() -> None:
         run(42)  # type: ignore[arg-type]
 
 
-def test_bytes_received_for_a_cancelled_recv_go_to_the_next_one() -> None:
+def test_bytes_received_for_a_cancelled_recv_go_to_the_next_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """The loop callback receives before the task resumes; cancelling the task in
-    between must not lose the message (asyncio runs ready callbacks in FIFO order)."""
+    between must not lose the message (asyncio runs ready callbacks in FIFO order: the
+    stock loop, whose step order this test counts on; uvloop orders them otherwise)."""
+    monkeypatch.setenv("IPCCORE_UVLOOP", "0")
 
     async def child(w: Process) -> None:
         sock = w.export_socket()
@@ -158,6 +161,44 @@ def test_bytes_received_for_a_cancelled_recv_go_to_the_next_one() -> None:
         assert run(talk) == b"second"
     finally:
         assert reap(pid) == (0, 0)
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_run_uses_uvloop_when_installed_unless_told_not_to(
+        monkeypatch: pytest.MonkeyPatch, loop: str) -> None:
+    """Both loops carry the same ping-pong; ``run()`` takes uvloop's when it is
+    installed and ``IPCCORE_UVLOOP=0`` is not set (the child's ``run`` too)."""
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
+    else:
+        monkeypatch.setenv("IPCCORE_UVLOOP", "0")
+
+    async def child(w: Process) -> None:
+        sock = w.export_socket()
+        await sock.send(type(asyncio.get_running_loop()).__module__.encode())
+        while (data := await sock.recv()) != b"stop":
+            await sock.send(data[::-1])
+
+    p = Process(child, enable_coroutine=True)
+    pid = p.start()
+
+    async def talk() -> tuple[str, str, list[bytes]]:
+        sock = p.export_socket()
+        theirs = (await sock.recv()).decode()
+        got = []
+        for i in range(200):
+            await sock.send(b"ab%d" % i)
+            got.append(await sock.recv())
+        await sock.send(b"stop")
+        return type(asyncio.get_running_loop()).__module__, theirs, got
+
+    try:
+        ours, theirs, got = run(talk)
+    finally:
+        assert reap(pid) == (0, 0)
+    assert got == [(b"ab%d" % i)[::-1] for i in range(200)]
+    expected = "uvloop" if loop == "uvloop" else "asyncio"
+    assert ours.split(".")[0] == theirs.split(".")[0] == expected
 
 
 def test_a_second_concurrent_recv_is_refused() -> None:
