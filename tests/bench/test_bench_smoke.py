@@ -67,3 +67,18 @@ def test_list_and_bad_arguments() -> None:
     assert {"pipe-pingpong-dgram", "queue-contention", "spawn", "ui-ingest"} <= set(keys)
     assert _run("--only", "no-such-case").returncode == 2
     assert _run("--reps", "0").returncode == 2
+
+
+def test_monitor_cases_check_the_recorded_totals() -> None:
+    """Each attached run raises (an error row) unless the collector's sum of ``count``
+    per kind is exactly the work's number of operations, with nothing dropped."""
+    result = _run("--only", "monitor-pipe-oneway", "monitor-queue-pingpong", "--n", "300",
+                  "--reps", "1", "--pinned")
+    assert result.returncode == 0, result.stderr[-2000:]
+    for title in ("monitor attached: pipe one-way", "monitor attached: queue ping-pong"):
+        rows = _rows(result.stdout, title)
+        assert [r[0] for r in rows] == ["ipccore + collector", "ipccore + collector, full",
+                                        "ipccore"]
+        for row in rows:
+            assert float(row[3].replace(",", "")) > 0, (row, result.stderr[-2000:])
+    assert "operations / events received (exact totals)" in result.stdout
