@@ -17,7 +17,7 @@ into ``emit`` calls.
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 
 class Emitter(Protocol):
@@ -78,6 +78,17 @@ class EmitterBase:
 
 emitter: Emitter | None = None
 """The installed emitter, or None when no monitor is attached."""
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def fail(op: str, exc: _E) -> _E:
+    """Publish an ``error`` event for ``exc`` (raised by ``op``) and hand it back to be
+    raised: ``raise fail("write", ProcessGone(...))``."""
+    em = emitter
+    if em is not None:
+        em.emit("error", {"op": op, "error": type(exc).__name__, "message": str(exc)})
+    return exc
 
 
 def _attach_from_env() -> None:

@@ -16,16 +16,18 @@ import socket
 from collections.abc import Callable
 
 from ipccore import _trace
-from ipccore.errors import IPCError, NoPipe, PacketError
-from ipccore.packet import PacketReader, make_protocol
-from ipccore.pipe import (
-    _PEEK_TRUNC,
-    _fail,
+from ipccore._sockets import (
+    PEEK_TRUNC,
+    check_size,
     grow_sndbuf,
     map_write_error,
     sndbuf_cap,
     truncated,
 )
+from ipccore._trace import fail
+from ipccore.constants import PIPE_TYPE_DGRAM
+from ipccore.errors import IPCError, NoPipe, PacketError
+from ipccore.packet import PacketReader, make_protocol
 
 
 class ExportedSocket:
@@ -38,7 +40,7 @@ class ExportedSocket:
         self._sock.setblocking(False)
         self.fd = self._sock.fileno()
         """The dup()ed descriptor (not ``Process.pipe``)."""
-        self._dgram = pipe_type == 2
+        self._dgram = pipe_type == PIPE_TYPE_DGRAM
         self._peer = peer
         self._buf = mmap.mmap(-1, sndbuf_cap())
         self._reader_loop: asyncio.AbstractEventLoop | None = None
@@ -49,7 +51,7 @@ class ExportedSocket:
 
     def _need(self, op: str) -> socket.socket:
         if self._sock is None:
-            raise _fail(op, NoPipe("this exported socket was closed"))
+            raise fail(op, NoPipe("this exported socket was closed"))
         return self._sock
 
     async def send(self, data: bytes | str) -> int:
@@ -90,10 +92,7 @@ class ExportedSocket:
         raises ``MessageTruncated`` and stays queued.
         """
         if size is not None:
-            if type(size) is not int:
-                raise TypeError(f"size must be an int, not {type(size).__name__}")
-            if size <= 0:
-                raise ValueError(f"size must be positive, got {size}")
+            check_size(size)
         sock = self._need("recv")
         loop = asyncio.get_running_loop()
         buf = self._buf
@@ -130,7 +129,7 @@ class ExportedSocket:
                   size: int | None) -> int:
         """One non-blocking receive into ``target``; raises BlockingIOError if empty."""
         if size is not None and self._dgram:
-            real = sock.recv_into(self._buf, size, _PEEK_TRUNC)
+            real = sock.recv_into(self._buf, size, PEEK_TRUNC)
             if real > size:
                 raise truncated("recv", real, size)
         try:
@@ -195,10 +194,7 @@ class ExportedSocket:
 
         On a DGRAM pipe a message cannot be split or joined, so this is ``recv(size)``.
         """
-        if type(size) is not int:
-            raise TypeError(f"size must be an int, not {type(size).__name__}")
-        if size <= 0:
-            raise ValueError(f"size must be positive, got {size}")
+        check_size(size)
         if self._dgram:
             return await self.recv(size)
         parts: list[bytes] = []
@@ -215,10 +211,7 @@ class ExportedSocket:
         """Up to ``size`` bytes that a ``recv()`` would return, left in place; ``b""``
         when nothing is waiting. Never waits (like Swoole's ``peek``). Bytes a packet
         reader has already taken in are not seen."""
-        if type(size) is not int:
-            raise TypeError(f"size must be an int, not {type(size).__name__}")
-        if size <= 0:
-            raise ValueError(f"size must be positive, got {size}")
+        check_size(size)
         if self._kept is not None:
             return self._kept[:size]
         sock = self._need("peek")

@@ -7,7 +7,8 @@ PIPE_TYPE_NONE = 0
 PIPE_TYPE_STREAM = 1
 """A byte stream (``socket.SOCK_STREAM``): writes may coalesce, reads return what is there."""
 PIPE_TYPE_DGRAM = 2
-"""Whole messages (``socket.SOCK_DGRAM``), Swoole's default."""
+"""Whole messages, Swoole's default. Equal to ``socket.SOCK_DGRAM`` (Swoole's value), but
+the pair is ``SOCK_SEQPACKET``: boundaries kept, and a reader sees its peer's exit."""
 
 IPC_NOWAIT = 256
 """OR-ed into ``use_queue``'s mode: ``push``/``pop`` never block."""

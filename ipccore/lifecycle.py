@@ -9,22 +9,17 @@ children never outlive a killed master (they do in Swoole).
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import inspect
 import io
 import os
 import signal
 import sys
 import traceback
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from ipccore import _trace
 from ipccore import signals as _signals
 from ipccore import timer as _timer
-from ipcevents.procname import own_ps_name
-
-if TYPE_CHECKING:
-    from ipccore.process import Process
+from ipccore._prctl import die_with_parent
 
 _BLOCKABLE = frozenset(int(s) for s in signal.valid_signals()) - {
     signal.SIGKILL.value, signal.SIGSTOP.value}
@@ -32,23 +27,6 @@ _SIGKILL = signal.SIGKILL.value
 _sigmask = _signals.csignal.pthread_sigmask
 """Plain ints in and out: ``signal.pthread_sigmask`` made an enum of each of the 62
 blocked signals on every unblock, in the parent and again in the child."""
-_PR_SET_NAME = 15
-_PR_SET_PDEATHSIG = 1
-_libc: Any = ctypes.CDLL(None, use_errno=True)
-"""Loaded once in the parent: loading it in every child cost ~80 page faults a spawn."""
-_prctl = _libc.prctl
-
-
-def prctl(option: int, arg: int | bytes) -> int:
-    """Linux ``prctl(2)`` through ctypes (0 on success)."""
-    return int(_prctl(option, arg, 0, 0, 0))
-
-
-def set_comm(title: str) -> None:
-    """Set the kernel's short name (``comm``, 15 bytes): what ``ps -o comm`` and psutil show."""
-    prctl(_PR_SET_NAME, title.encode()[:15])
-
-
 def flush_stdio() -> None:
     """Flush Python's stdout/stderr, ignoring streams that are closed or broken.
 
@@ -63,8 +41,11 @@ def flush_stdio() -> None:
                 pass
 
 
-def spawn(proc: Process) -> int:
-    """Fork; in the parent return the child pid, in the child run ``proc`` and ``_exit``."""
+def spawn(child: Callable[[int], object]) -> int:
+    """Fork; in the parent return the child pid. In the child, once the parent's signal
+    handlers and timers are reset, call ``child(parent_pid)``, run the timers it left,
+    and ``_exit`` with the code it ended with (0 on return, ``n`` on ``sys.exit(n)``, 255
+    on an uncaught exception)."""
     parent = os.getpid()
     flush_stdio()
     handled = _signals.python_handled()
@@ -81,8 +62,8 @@ def spawn(proc: Process) -> int:
         return pid
     code = 255
     try:
-        _die_with_parent(parent)
-        code = _run_child(proc, parent, mask, handled)
+        die_with_parent(parent, _SIGKILL)
+        code = _run_child(child, parent, mask, handled)
     finally:
         flush_stdio()
         em = _trace.emitter
@@ -92,14 +73,8 @@ def spawn(proc: Process) -> int:
         os._exit(code)
 
 
-def _die_with_parent(parent: int) -> None:
-    _prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        # The parent died between fork() and prctl(): the kernel will not tell us.
-        os.kill(os.getpid(), _SIGKILL)
-
-
-def _redirect_stdio(fd: int) -> None:
+def redirect_stdio(fd: int) -> None:
+    """Point stdin and stdout at ``fd`` (the child's pipe end), line-buffered."""
     os.dup2(fd, 0)
     os.dup2(fd, 1)
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
@@ -117,24 +92,14 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _run_child(proc: Process, parent: int, mask: set[int], handled: tuple[int, ...]) -> int:
-    """The whole life of the child: set up, run the callback, drain timers, exit code."""
+def _run_child(child: Callable[[int], object], parent: int, mask: set[int],
+               handled: tuple[int, ...]) -> int:
+    """The whole life of the child: reset, run ``child``, drain timers, exit code."""
     _signals.reset_in_child(handled)
     _timer.reset_in_child()
     _sigmask(signal.SIG_SETMASK, mask)  # now pending ones act by default
-    proc._become_child(parent)
-    if proc.redirect_stdin_stdout and proc.pipe is not None:
-        _redirect_stdio(proc.pipe)
-    em = _trace.emitter
-    if em is not None:
-        em.emit("proc.hello", {
-            "role": "child", "ppid": parent, "name": own_ps_name(), "id": proc.id,
-            "pipe_type": proc.pipe_type, "fd": proc.pipe,
-        })
     try:
-        result = proc.callback(proc)
-        if proc.enable_coroutine and inspect.isawaitable(result):
-            _timer.run(lambda: result)
+        child(parent)
         if _timer.Timer.pending():
             _timer.event_wait()
         code = 0

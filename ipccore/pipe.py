@@ -17,91 +17,26 @@ import mmap
 import socket
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from ipccore import _trace
-from ipccore.errors import IPCError, MessageTooLarge, MessageTruncated, NoPipe, ProcessGone
+from ipccore._sockets import (
+    PEEK_TRUNC,
+    check_size,
+    grow_sndbuf,
+    make_pair,
+    map_write_error,
+    sndbuf_cap,
+    truncated,
+)
+from ipccore._trace import fail
+from ipccore.asocket import ExportedSocket
+from ipccore.constants import PIPE_TYPE_DGRAM, PIPE_TYPE_NONE, PIPE_TYPE_STREAM
+from ipccore.errors import NoPipe
 
-if TYPE_CHECKING:
-    from ipccore.asocket import ExportedSocket
-
-BUFFER_BYTES = 4 << 20
-"""SO_SNDBUF asked for when a datagram needs it (the kernel doubles it); root may
-exceed wmem_max with SO_SNDBUFFORCE, others are capped by it."""
-_SO_SNDBUFFORCE = getattr(socket, "SO_SNDBUFFORCE", 32)
-_PEEK_TRUNC = socket.MSG_PEEK | socket.MSG_TRUNC
-_GONE = frozenset({errno.EPIPE, errno.ECONNREFUSED, errno.ECONNRESET, errno.ENOTCONN})
-_TOO_LARGE = frozenset({errno.EMSGSIZE, errno.ENOBUFS})
-_max_datagram: int | None = None
 _unstarted: set[weakref.ref[PipeMixin]] = set()
 """Not-yet-started pipes, as plain weak references: set operations in C, because a new
 child walks this and every Python-level object it touches is a copy-on-write fault."""
-
-
-_sndbuf_cap: int | None = None
-
-
-def grow_sndbuf(sock: socket.socket) -> bool:
-    """Raise SO_SNDBUF to the largest we may set; True if it grew.
-
-    Pipes start with the kernel's default buffer: a connected Unix socketpair is
-    limited by the sender's SO_SNDBUF alone, and megabytes of queued small messages
-    fall out of the CPU caches (one-way throughput dropped by a quarter with 8 MiB).
-    A datagram bigger than the buffer (EMSGSIZE) grows it once, then is retried.
-    """
-    before = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, _SO_SNDBUFFORCE, BUFFER_BYTES)
-    except PermissionError:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER_BYTES)
-    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) > before
-
-
-def sndbuf_cap() -> int:
-    """The largest SO_SNDBUF this process can give a pipe (what the kernel reports)."""
-    global _sndbuf_cap
-    if _sndbuf_cap is None:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as sock:
-            grow_sndbuf(sock)
-            _sndbuf_cap = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
-    return _sndbuf_cap
-
-
-def make_pair(pipe_type: int) -> tuple[socket.socket, socket.socket]:
-    """(master end, worker end) for pipe type 1 (STREAM) or 2 (DGRAM, as SEQPACKET)."""
-    kind = socket.SOCK_STREAM if pipe_type == 1 else socket.SOCK_SEQPACKET
-    return socket.socketpair(socket.AF_UNIX, kind)
-
-
-def max_datagram() -> int:
-    """The largest message a DGRAM pipe really carries, found once by trying (cached).
-
-    The kernel's own limit is below SO_SNDBUF: a datagram must fit one kmalloc'ed linear
-    part plus the page fragments of one skb (about 4.07 MiB on x86-64), beyond which
-    ``send`` fails with ENOBUFS, the case where Swoole retries forever.
-    """
-    global _max_datagram
-    if _max_datagram is None:
-        a, b = make_pair(2)
-        with a, b:
-            grow_sndbuf(a)
-            hi = a.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
-            buf = mmap.mmap(-1, hi)
-            view = memoryview(buf)
-            lo = 1
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                try:
-                    a.send(view[:mid], socket.MSG_DONTWAIT)
-                except OSError:
-                    hi = mid - 1
-                else:
-                    b.recv_into(buf)
-                    lo = mid
-            view.release()
-            buf.close()
-        _max_datagram = lo
-    return _max_datagram
 
 
 def close_foreign_worker_ends(own: PipeMixin) -> None:
@@ -127,36 +62,6 @@ def _private_buffer(size: int) -> mmap.mmap:
     instead of mapping a new one in every child.
     """
     return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
-
-
-def _fail(op: str, exc: IPCError) -> IPCError:
-    em = _trace.emitter
-    if em is not None:
-        em.emit("error", {"op": op, "error": type(exc).__name__, "message": str(exc)})
-    return exc
-
-
-def truncated(op: str, real: int, size: int) -> IPCError:
-    """``MessageTruncated`` (reported as an error event) for ``op(size)`` facing a
-    ``real``-byte message, which stays where it is."""
-    return _fail(op, MessageTruncated(
-        f"the next message is {real} bytes, more than {op}({size}) asked for; it is "
-        f"still queued: call {op}() with no size", size=real))
-
-
-def map_write_error(exc: OSError, nbytes: int, peer: int | None) -> IPCError | OSError:
-    """The typed error for a failed send, or ``exc`` itself if it is not ours to name."""
-    if exc.errno in _GONE:
-        who = f"process {peer}" if peer else "the other end"
-        return _fail("write", ProcessGone(
-            f"{who} has exited and closed its end of the pipe; "
-            "nothing more can be written to it (reap it with Process.wait())"))
-    if exc.errno in _TOO_LARGE:
-        return _fail("write", MessageTooLarge(
-            f"a {nbytes}-byte message does not fit in one datagram "
-            f"(this pipe carries at most {max_datagram()} bytes); "
-            "split it or use pipe_type=1 (STREAM)"))
-    return exc
 
 
 def _coerce(data: object) -> bytes:
@@ -198,18 +103,18 @@ class PipeMixin:
         self._peer = None
         self._exported = None
         self._orphaned = False
-        if pipe_type == 0:
+        if pipe_type == PIPE_TYPE_NONE:
             self._sock = self._other = None
             self.pipe = None
         else:
             self._sock, self._other = make_pair(pipe_type)
             self.pipe = self._sock.fileno()
         self._ref = weakref.ref(self, _unstarted.discard)
-        if pipe_type != 0:
+        if pipe_type != PIPE_TYPE_NONE:
             _unstarted.add(self._ref)
         # Any message that got through is smaller than the sender's largest SO_SNDBUF; the
         # map is lazy, so only the pages a message really uses are ever touched.
-        self._rbuf = _private_buffer(mmap.PAGESIZE if pipe_type == 0 else sndbuf_cap())
+        self._rbuf = _private_buffer(mmap.PAGESIZE if pipe_type == PIPE_TYPE_NONE else sndbuf_cap())
         self._bind()
 
     def _bind(self) -> None:
@@ -220,20 +125,20 @@ class PipeMixin:
             self._stream = False
             return
         # sendall() returns None, hence the ``or len(data)`` in write().
-        self._send = sock.send if self.pipe_type == 2 else sock.sendall
+        self._send = sock.send if self.pipe_type == PIPE_TYPE_DGRAM else sock.sendall
         # DGRAM: the whole message, however big, through the big buffer. STREAM has no
         # message to cut: a plain recv() of at most 64 KiB, one copy, and no walk over
         # fresh pages of the big buffer.
-        self._stream = self.pipe_type == 1
+        self._stream = self.pipe_type == PIPE_TYPE_STREAM
         self._recv_into = sock.recv_into
         self._recv_bytes = sock.recv
 
     def _no_pipe(self, *_args: object) -> NoReturn:
-        if self.pipe_type == 0:
-            raise _fail("pipe", NoPipe(
+        if self.pipe_type == PIPE_TYPE_NONE:
+            raise fail("pipe", NoPipe(
                 "this Process was created with pipe_type=0 and has no pipe; "
                 "create it with pipe_type=1 or 2, or use a queue"))
-        raise _fail("pipe", NoPipe("the pipe was closed"))
+        raise fail("pipe", NoPipe("the pipe was closed"))
 
     def _pipe_started(self, child_pid: int) -> None:
         """In the master after fork: keep only the master end."""
@@ -305,15 +210,12 @@ class PipeMixin:
         return data
 
     def _read_sized(self, size: int) -> int:
-        if type(size) is not int:
-            raise TypeError(f"size must be an int, not {type(size).__name__}")
-        if size <= 0:
-            raise ValueError(f"size must be positive, got {size}")
+        check_size(size)
         sock = self._need_sock()
         buf = self._rbuf
         size = min(size, len(buf))
-        if self.pipe_type == 2:
-            real = sock.recv_into(buf, size, _PEEK_TRUNC)
+        if self.pipe_type == PIPE_TYPE_DGRAM:
+            real = sock.recv_into(buf, size, PEEK_TRUNC)
             if real > size:
                 raise truncated("read", real, size)
         return sock.recv_into(buf, size)
@@ -321,8 +223,6 @@ class PipeMixin:
     def export_socket(self) -> ExportedSocket:
         """An asyncio socket on a dup() of the pipe; the same object on every call."""
         if self._exported is None:
-            from ipccore.asocket import ExportedSocket
-
             sock = self._need_sock()
             self._exported = ExportedSocket(sock, self.pipe_type, _peer_of(self._ref))
         return self._exported

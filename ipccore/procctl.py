@@ -20,6 +20,7 @@ from ipccore import _trace
 from ipccore.constants import (
     PIPE_MASTER,
     PIPE_READ,
+    PIPE_TYPE_STREAM,
     PIPE_WORKER,
     PIPE_WRITE,
     PRIO_PGRP,
@@ -126,7 +127,7 @@ def set_blocking(proc: Process, blocking: bool) -> bool:
     sock = proc._need_sock()
     sock.setblocking(flag)
     proc._bind()
-    if not flag and proc.pipe_type == 1:
+    if not flag and proc.pipe_type == PIPE_TYPE_STREAM:
         proc._send = sock.send
     return True
 

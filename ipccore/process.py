@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal as _signal
 import socket
@@ -12,13 +13,17 @@ from typing import Any, ClassVar
 
 import setproctitle
 
-from ipccore import _trace, lifecycle, procctl, signals
+from ipccore import _trace, lifecycle, procctl, signals, timer
+from ipccore._prctl import set_comm
+from ipccore.constants import PIPE_TYPE_DGRAM, PIPE_TYPE_NONE, PIPE_TYPE_STREAM
 from ipccore.errors import IPCError
 from ipccore.pipe import PipeMixin
 from ipccore.queue import QueueMixin
 from ipccore.signals import WaitResult
+from ipcevents.procname import own_ps_name
 
-_PIPE_TYPES = {0: 0, socket.SOCK_STREAM: 1, socket.SOCK_DGRAM: 2}
+_PIPE_TYPES = frozenset({PIPE_TYPE_NONE, PIPE_TYPE_STREAM, PIPE_TYPE_DGRAM})
+"""Also ``socket.SOCK_STREAM``/``SOCK_DGRAM``, which equal 1 and 2 as in Swoole."""
 
 # setproctitle finds the argv/environ area on first use; doing it at import, before the
 # program edits its environment or memory gets reused, keeps name() reliable later.
@@ -39,7 +44,7 @@ class Process(QueueMixin, PipeMixin):
         self,
         callback: Callable[[Process], Any],
         redirect_stdin_stdout: bool = False,
-        pipe_type: int = 2,
+        pipe_type: int = PIPE_TYPE_DGRAM,
         enable_coroutine: bool = False,
     ) -> None:
         if not callable(callback):
@@ -49,9 +54,7 @@ class Process(QueueMixin, PipeMixin):
         if int(pipe_type) not in _PIPE_TYPES:
             raise ValueError(
                 f"pipe_type must be 0 (none), 1 (SOCK_STREAM) or 2 (SOCK_DGRAM), not {pipe_type}")
-        kind = _PIPE_TYPES[int(pipe_type)]
-        if redirect_stdin_stdout:
-            kind = 1
+        kind = PIPE_TYPE_STREAM if redirect_stdin_stdout else int(pipe_type)
         self.callback = callback
         self.redirect_stdin_stdout = bool(redirect_stdin_stdout)
         self.enable_coroutine = bool(enable_coroutine)
@@ -68,7 +71,7 @@ class Process(QueueMixin, PipeMixin):
             raise IPCError(
                 "this Process was constructed in another process, which started a child "
                 "first; construct it in the process that starts it")
-        pid = lifecycle.spawn(self)
+        pid = lifecycle.spawn(self._run_in_child)
         self.pid = pid
         self._pipe_started(pid)
         em = _trace.emitter
@@ -79,10 +82,22 @@ class Process(QueueMixin, PipeMixin):
             })
         return pid
 
-    def _become_child(self, parent: int) -> None:
-        """Called in the child right after fork: this object now describes the child."""
+    def _run_in_child(self, parent: int) -> None:
+        """The child's side of :meth:`start`: this object now describes the child, which
+        says hello and runs the callback (its coroutine too, with ``enable_coroutine``)."""
         self.pid = os.getpid()
         self._pipe_in_child(parent)
+        if self.redirect_stdin_stdout and self.pipe is not None:
+            lifecycle.redirect_stdio(self.pipe)
+        em = _trace.emitter
+        if em is not None:
+            em.emit("proc.hello", {
+                "role": "child", "ppid": parent, "name": own_ps_name(), "id": self.id,
+                "pipe_type": self.pipe_type, "fd": self.pipe,
+            })
+        result = self.callback(self)
+        if self.enable_coroutine and inspect.isawaitable(result):
+            timer.run(lambda: result)
 
     def name(self, title: str) -> bool:
         """Rename the current process as seen by ``ps`` (args and comm) and psutil."""
@@ -91,7 +106,7 @@ class Process(QueueMixin, PipeMixin):
         if not title or "\0" in title:
             raise ValueError("title must be a non-empty string without NUL")
         setproctitle.setproctitle(title)
-        lifecycle.set_comm(title)
+        set_comm(title)
         em = _trace.emitter
         if em is not None:
             em.emit("proc.name", {"name": title})

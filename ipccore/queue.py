@@ -15,10 +15,11 @@ from typing import Any
 import sysv_ipc
 
 from ipccore import _sysv, _trace, queue_registry
+from ipccore._trace import fail
 from ipccore.constants import IPC_NOWAIT, MODE_BALANCE, MODE_ORIENT
 from ipccore.errors import CapacityRefused, IPCError, MessageTooLarge, MessageTruncated
 from ipccore.keys import KEY_MAX, script_key
-from ipccore.queue_open import check_int, fail, no_queue, open_queue
+from ipccore.queue_open import check_int, no_queue, open_queue
 
 
 def _closed_push(data: bytes, block: bool, mtype: int) -> None:

@@ -12,20 +12,12 @@ from typing import Any
 
 import sysv_ipc
 
-from ipccore import _trace
+from ipccore._trace import fail
 from ipccore.errors import IPCError, NoQueue, QueueAccessDenied
 
 CREATE_MODE = 0o600
 """Permissions of a queue we create: only our uid can read or write it."""
 _FOREIGN_WRITE = 0o022
-
-
-def fail(op: str, exc: IPCError) -> IPCError:
-    """Publish an ``error`` event for ``exc`` and hand it back to be raised."""
-    em = _trace.emitter
-    if em is not None:
-        em.emit("error", {"op": op, "error": type(exc).__name__, "message": str(exc)})
-    return exc
 
 
 def no_queue(op: str, gone: bool = False) -> IPCError:

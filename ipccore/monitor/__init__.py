@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import os
 import signal
 import sys
@@ -25,7 +24,6 @@ __all__ = ["attach", "attach_from_env", "detach"]
 ENV_SOCKET = "IPCCORE_MONITOR"
 ENV_PDEATHSIG = "IPCCORE_PDEATHSIG"
 """Set by a live source to the monitor's pid: the top process dies with the monitor."""
-_PR_SET_PDEATHSIG = 1
 
 
 def _after_fork_in_child() -> None:
@@ -108,23 +106,16 @@ def detach() -> None:
         sys.stderr = sys.stderr.wrapped
 
 
-def _die_with_monitor(monitor_pid: int) -> None:
-    """PR_SET_PDEATHSIG with SIGTERM, so the queue module's handler can clean up."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-    if os.getppid() != monitor_pid:
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
 def attach_from_env() -> None:
     """Attach if ``IPCCORE_MONITOR`` is set; called when the first module that reports
     events loads (:mod:`ipccore._trace`). Never raises."""
     from ipccore import _trace
+    from ipccore._prctl import die_with_parent
 
     pdeath = os.environ.pop(ENV_PDEATHSIG, "")
     if pdeath.isdigit() and int(pdeath) > 1:
-        _die_with_monitor(int(pdeath))
+        # SIGTERM, not SIGKILL, so the queue module's handler can clean up.
+        die_with_parent(int(pdeath), int(signal.SIGTERM))
     path = os.environ.get(ENV_SOCKET)
     if not path or _trace.emitter is not None:
         return

@@ -18,12 +18,12 @@ import pytest
 
 import ipccore
 from ipccore import MODE_BALANCE, Process, _sysv, _trace
+from ipccore._sockets import max_datagram
 from ipccore.asocket import ExportedSocket
 from ipccore.errors import MessageTooLarge
 from ipccore.keys import fresh_key
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter, encode
-from ipccore.pipe import max_datagram
 from ipcevents.events import PREVIEW_MAX, Event, preview
 from tests.core.helpers import reap
 from tests.core.queue_helpers import Recorder

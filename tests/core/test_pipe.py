@@ -9,8 +9,9 @@ import time
 import pytest
 
 from ipccore import Process
+from ipccore._sockets import max_datagram
 from ipccore.errors import MessageTooLarge, MessageTruncated, NoPipe, ProcessGone
-from ipccore.pipe import STREAM_READ_MAX, max_datagram
+from ipccore.pipe import STREAM_READ_MAX
 from tests.core.helpers import kill_and_reap, reap
 
 
