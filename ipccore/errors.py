@@ -6,21 +6,8 @@ Each message says what happened and what to do about it. Bad arguments are plain
 
 from __future__ import annotations
 
+# Defined with the event vocabulary (which needs nothing from the core), named here too.
 from ipcevents.errors import CommandRefused, IPCError, RecordingError
-
-__all__ = [
-    "CapacityRefused",
-    "CommandRefused",
-    "IPCError",
-    "MessageTooLarge",
-    "MessageTruncated",
-    "NoPipe",
-    "NoQueue",
-    "NotStarted",
-    "ProcessGone",
-    "QueueAccessDenied",
-    "RecordingError",
-]
 
 
 class NotStarted(IPCError):
@@ -70,3 +57,20 @@ class PacketError(IPCError):
 
 class WorkerGone(IPCError):
     """A Pool worker id that is not (or no longer) in the pool."""
+
+
+__all__ = [
+    "CapacityRefused",
+    "CommandRefused",
+    "IPCError",
+    "MessageTooLarge",
+    "MessageTruncated",
+    "NoPipe",
+    "NoQueue",
+    "NotStarted",
+    "PacketError",
+    "ProcessGone",
+    "QueueAccessDenied",
+    "RecordingError",
+    "WorkerGone",
+]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ipccore import _trace
 from ipccore.constants import ALARM_TYPES
+from ipcevents.events import signal_name
 
 Handler = Callable[[int], object]
 _ITIMERS = {0: _signal.ITIMER_REAL, 1: _signal.ITIMER_VIRTUAL, 2: _signal.ITIMER_PROF}
@@ -36,14 +37,6 @@ class WaitResult:
     pid: int
     code: int
     signal: int
-
-
-def signal_name(signum: int) -> str:
-    """``SIGUSR2`` for 12; ``SIG<n>`` for numbers without a name (real-time signals)."""
-    try:
-        return _signal.Signals(signum).name
-    except ValueError:
-        return f"SIG{signum}"
 
 
 def _check_signum(signum: object, *, allow_zero: bool = False) -> int:

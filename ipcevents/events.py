@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import signal as _signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _esc
@@ -56,6 +57,18 @@ def preview(data: bytes) -> str:
     carries the real size).
     """
     return data[:PREVIEW_MAX].decode("utf-8", "backslashreplace")
+
+
+def signal_name(signum: int | None) -> str:
+    """``9`` -> ``SIGKILL``: the ``name`` of signal events and how the UI writes them. A
+    number without a name (a real-time signal) keeps it (``SIG40``); a missing one is ``?``.
+    """
+    if signum is None:
+        return "?"
+    try:
+        return _signal.Signals(signum).name
+    except ValueError:
+        return f"SIG{signum}"
 
 
 @dataclass(frozen=True, slots=True)

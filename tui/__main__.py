@@ -2,7 +2,8 @@
 ``--pid PID``; ``--screenshot``.
 
 The concrete sources are imported here, lazily, so the UI modules depend only on the
-``EventSource`` protocol (and never on sysv_ipc); a missing one is a clear message.
+``EventSource`` protocol (and never on sysv_ipc): the live ones load the collector
+(psutil, sysv_ipc) only when a live mode is asked for.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ Factory = Callable[[], EventSource]
 
 
 class SourceMissing(RuntimeError):
-    """The event-stream module this mode needs is not installed yet."""
+    """What this mode needs is not there: a recording that does not exist, a pid that is
+    gone or not ours."""
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -130,10 +132,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def demo_factory(name: str, speed: float = 1.0) -> Factory:
     """A factory starting demo ``name`` (or the playground) through the live source."""
-    try:
-        from ipccore.monitor.live import LiveSource
-    except ImportError as exc:
-        raise SourceMissing(f"live demos need ipccore.monitor.live ({exc})") from None
+    from ipccore.monitor.live import LiveSource
+
     if name == "playground":
         argv = [sys.executable, "-m", "ipccore.demos.playground", "--speed", str(speed)]
         return lambda: LiveSource(argv, title="playground")
@@ -150,10 +150,8 @@ def replay_factory(path: Path, rate: float = 1.0) -> Factory:
 
 
 def attach_factory(path: str) -> Factory:
-    try:
-        from ipccore.monitor.live import AttachSource
-    except ImportError as exc:
-        raise SourceMissing(f"--attach needs ipccore.monitor.live ({exc})") from None
+    from ipccore.monitor.live import AttachSource
+
     return lambda: AttachSource(path)
 
 
@@ -197,8 +195,6 @@ def main(argv: list[str] | None = None) -> int:
             factory = run_factory(args.command, args.trace)
         elif args.pid is not None:
             factory = pid_factory(args.pid, args.trace)
-        else:
-            demo_factory("pipe")  # fail early and clearly if live demos are unavailable
     except SourceMissing as exc:
         print(f"python -m tui: {exc}", file=sys.stderr)
         return 2

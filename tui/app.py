@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 
 from ipcevents.errors import CommandRefused
+from ipcevents.events import signal_name
 from ipcevents.source import (
     Command,
     EventSource,
@@ -40,7 +41,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.inspector import InspectorScreen
 from tui.screens.picker import DemoPicker
 from tui.targets import pipe_write_refusal, queue_choices, signal_targets, target_description
-from tui.text import ending_of, signal_name
+from tui.text import ending_of
 from tui.travel import Travel, next_rate
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog

@@ -17,8 +17,8 @@ import bisect
 from collections import deque
 from dataclasses import dataclass, field
 
-from ipcevents.events import Event
-from tui.text import clip, ending_of, human_bytes, signal_name
+from ipcevents.events import Event, signal_name
+from tui.text import as_int, clip, ending_of, human_bytes
 
 ROWS_MAX = 100_000
 """Rows kept for scrolling and time travel; older ones fall off in chunks."""
@@ -31,10 +31,6 @@ LIFELINES_MAX = 4096
 
 LifelineKey = tuple[str, int]
 """``("proc", pid)``, ``("queue", key)`` or ``("monitor", pid)``."""
-
-
-def _int(value: object, default: int = 0) -> int:
-    return value if type(value) is int else default
 
 
 @dataclass(slots=True)
@@ -278,11 +274,11 @@ class Sequence:
         row = self._add(Row(self.count, event, "pipe", message_label(event), src, dst, channel))
         if row is not None and dst != src:
             waiting = self._pending.setdefault(channel, deque(maxlen=PENDING_MAX))
-            waiting.append(_Pending(row, _int(event.get("count"), 1)))
+            waiting.append(_Pending(row, as_int(event.get("count"), 1)))
 
     def _read(self, event: Event) -> None:
         writer = event.get("from")
-        if _int(event.get("nbytes")) == 0:
+        if as_int(event.get("nbytes")) == 0:
             self._add(Row(self.count, event, "mark", "EOF", ("proc", event.pid)))
             return
         waiting = self._pending.get(("pipe", writer, event.pid))
@@ -299,7 +295,7 @@ class Sequence:
 
     def _match(self, waiting: deque[_Pending], event: Event) -> None:
         head = waiting[0]
-        head.left -= _int(event.get("count"), 1)
+        head.left -= as_int(event.get("count"), 1)
         if head.left <= 0:
             waiting.popleft()
         row = head.row
@@ -315,7 +311,7 @@ class Sequence:
         row = self._add(Row(self.count, event, "queue", label, self._sender(event), queue,
                             ("queue", key)))
         if row is not None:
-            waiting = self._queued.setdefault((key, _int(event.get("mtype"))),
+            waiting = self._queued.setdefault((key, as_int(event.get("mtype"))),
                                               deque(maxlen=PENDING_MAX))
             waiting.append(row)
 
@@ -325,7 +321,7 @@ class Sequence:
             return
         row = self._add(Row(self.count, event, "queue", queue_label(event), ("queue", key),
                             ("proc", event.pid), ("queue", key)))
-        waiting = self._queued.get((key, _int(event.get("mtype"))))
+        waiting = self._queued.get((key, as_int(event.get("mtype"))))
         if row is None or not waiting:
             return
         push = waiting.popleft()
@@ -342,7 +338,7 @@ class Sequence:
         if type(to) is not int or to <= 0:
             return
         name = signal_name(event.get("signal"))
-        count = _int(event.get("count"), 1)
+        count = as_int(event.get("count"), 1)
         label = (f"×{count} " if count > 1 else "") + name
         if not event.get("ok", True):
             label += " failed"
@@ -350,12 +346,12 @@ class Sequence:
         row = self._add(Row(self.count, event, "signal", label, src, ("proc", to),
                             ("signal", src[1], to)))
         if row is not None and event.get("ok", True):
-            key = (to, _int(event.get("signal")))
+            key = (to, as_int(event.get("signal")))
             self._signalled.setdefault(key, deque(maxlen=PENDING_MAX)).append(row)
 
     def _mark(self, event: Event) -> None:
         kind, f = event.kind, event.get
-        count = _int(f("count"), 1)
+        count = as_int(f("count"), 1)
         times = f" ×{count}" if count > 1 else ""
         if kind == "signal.handle":
             text, style = f"{signal_name(f('signal'))} handled{times}", "handled"
@@ -364,7 +360,7 @@ class Sequence:
         else:
             text, style = clip(f"{f('op')}: {f('error')}", 40), "error"
         row = self._add(Row(self.count, event, style, text, ("proc", event.pid)))
-        waiting = self._signalled.get((event.pid, _int(f("signal"))))
+        waiting = self._signalled.get((event.pid, as_int(f("signal"))))
         if kind == "signal.handle" and row is not None and waiting:
             send = waiting.popleft()
             send.partner, send.partner_index = event, self.count
@@ -380,11 +376,11 @@ class Sequence:
         if type(child) is not int or child <= 0:
             return
         self._end(event, ("proc", child), ending_text(event.get("code"), event.get("signal")),
-                  "killed" if _int(event.get("signal")) else "exit")
+                  "killed" if as_int(event.get("signal")) else "exit")
         self._add(Row(self.count, event, "mark", f"reaped {child}", ("proc", event.pid)))
 
     def _gone(self, event: Event) -> None:
-        signum = _int(event.get("signal"))
+        signum = as_int(event.get("signal"))
         self._end(event, ("proc", event.pid), ending_text(event.get("code"), signum),
                   "killed" if signum else "exit")
 
@@ -414,8 +410,8 @@ def ending_text(code: object, signum: object) -> str:
 
 def message_label(event: Event) -> str:
     """``13 B "12065, hello!"`` (``×5 1.2 KiB "..."`` for an aggregate of 5)."""
-    count = _int(event.get("count"), 1)
-    size = human_bytes(_int(event.get("nbytes")))
+    count = as_int(event.get("count"), 1)
+    size = human_bytes(as_int(event.get("nbytes")))
     preview = event.get("preview")
     text = f'"{clip(preview, LABEL_MAX)}"' if isinstance(preview, str) else ""
     return " ".join(p for p in (f"×{count}" if count > 1 else "", size, text) if p)

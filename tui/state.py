@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ipcevents.events import Event
-from tui.text import clip, describe, ending_of, meaningful_name, signal_name
+from ipcevents.events import Event, signal_name
+from tui.text import as_int, as_num, clip, describe, ending_of, meaningful_name
 
 LOG_MAX = 5000
 """Log lines kept; older ones fall off the ring."""
@@ -20,14 +20,6 @@ DEPTH_HISTORY = 120
 """Queue depth samples kept per queue for the sparkline."""
 SIGNAL_NAMES_MAX = 16
 """Distinct signal names tracked per process (a hostile stream cannot grow it)."""
-
-
-def _int(value: object, default: int = 0) -> int:
-    return value if type(value) is int else default
-
-
-def _num(value: object, default: float = 0.0) -> float:
-    return float(value) if isinstance(value, int | float) and type(value) is not bool else default
 
 
 @dataclass(slots=True)
@@ -179,7 +171,7 @@ def _bump_signal(table: dict[str, int], name: str) -> None:
 
 
 def _message(view: ProcView, event: Event, incoming: bool) -> None:
-    n = _int(event.get("nbytes"))
+    n = as_int(event.get("nbytes"))
     if event.category == "queue" and type(event.get("key")) is int:
         view.queue_key = event.get("key")
     count = event.count  # an aggregate stands for `count` messages, `n` bytes in all
@@ -202,8 +194,8 @@ def _apply_stats(view: ProcView, event: Event) -> None:
     if view.cpu_time is not None:
         return
     view.samples += 1
-    view.cpu = _num(f("cpu")) if view.samples >= 2 else None
-    view.rss = _int(f("rss")) or view.rss
+    view.cpu = as_num(f("cpu")) if view.samples >= 2 else None
+    view.rss = as_int(f("rss")) or view.rss
     if isinstance(f("state"), str):
         view.status = f("state")
     if not view.named and not view.name and meaningful_name(f("name"), view.role):
@@ -308,7 +300,7 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
     elif cat == "pool":
         _apply_pool(state, event)
     elif kind == "monitor.dropped":
-        state.dropped += _int(event.get("count"))
+        state.dropped += as_int(event.get("count"))
     elif kind == "monitor.end":
         state.ended = True
         state.end_code = event.get("code") if type(event.get("code")) is int else None
@@ -359,12 +351,12 @@ def _apply_queue(state: MonitorState, event: Event) -> None:
         view.msqid = msqid
     kind = event.kind
     if kind == "queue.open":
-        view.mode = _int(event.get("mode")) or None
+        view.mode = as_int(event.get("mode")) or None
         view.freed = False
     elif kind == "queue.depth":
-        view.qnum = _int(event.get("qnum"))
-        view.cbytes = _int(event.get("cbytes"))
-        view.qbytes = _int(event.get("qbytes"))
+        view.qnum = as_int(event.get("qnum"))
+        view.cbytes = as_int(event.get("cbytes"))
+        view.qbytes = as_int(event.get("qbytes"))
         view.history.append(view.qnum)
     elif kind in ("queue.push", "queue.pop"):
         # Exact for the monitored processes' own traffic; the next sample corrects the rest.
@@ -375,7 +367,7 @@ def _apply_queue(state: MonitorState, event: Event) -> None:
         else:
             view.pops += count
         view.qnum = max(0, view.qnum + step * count)
-        view.cbytes = max(0, view.cbytes + step * _int(event.get("nbytes")))
+        view.cbytes = max(0, view.cbytes + step * as_int(event.get("nbytes")))
         view.history.append(view.qnum)
     elif kind == "queue.free":
         view.freed = True

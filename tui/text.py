@@ -6,31 +6,21 @@ and the widgets wrap it in ``rich.text.Text`` without ever parsing it.
 
 from __future__ import annotations
 
-import signal as _signal
-
-from ipcevents.events import Event
+from ipcevents.events import Event, signal_name
 from ipcevents.procname import is_interpreter
 
 TEXT_MAX = 160
 """Characters of untrusted text (previews, output lines) kept per log line or pane."""
 
 
-def _int(value: object, default: int = 0) -> int:
+def as_int(value: object, default: int = 0) -> int:
+    """An event field that should be an int (not a bool), else ``default``."""
     return value if type(value) is int else default
 
 
-def _num(value: object, default: float = 0.0) -> float:
+def as_num(value: object, default: float = 0.0) -> float:
+    """An event field that should be a number (not a bool), else ``default``."""
     return float(value) if isinstance(value, int | float) and type(value) is not bool else default
-
-
-def signal_name(signum: int | None) -> str:
-    """``9`` -> ``SIGKILL``; unknown numbers keep their number."""
-    if signum is None:
-        return "?"
-    try:
-        return _signal.Signals(signum).name
-    except ValueError:
-        return f"SIG{signum}"
 
 
 def clip(text: object, limit: int = TEXT_MAX) -> str:
@@ -59,7 +49,7 @@ def describe(event: Event) -> str:
     f = event.get
     kind = event.kind
     if kind in ("pipe.write", "pipe.read", "queue.push", "queue.pop"):
-        n = _int(f("nbytes"))
+        n = as_int(f("nbytes"))
         peer = ""
         if kind == "pipe.write" and f("to") is not None:
             peer = f" -> {f('to')}"
@@ -92,7 +82,7 @@ def describe(event: Event) -> str:
         who = f" child {f('child')}" if kind == "proc.reap" else ""
         return f"{'reaped' if who else 'gone'}{who}: {ending_of(f('code'), f('signal'))}"
     if kind == "proc.stats":
-        return f"cpu {_num(f('cpu')):.1f}% rss {human_bytes(_int(f('rss')))} {f('state')}"
+        return f"cpu {as_num(f('cpu')):.1f}% rss {human_bytes(as_int(f('rss')))} {f('state')}"
     if kind == "signal.send":
         ok = "" if f("ok", True) else " (failed)"
         return f"{signal_name(f('signal'))} -> {f('to')}{ok}"
@@ -130,7 +120,7 @@ def _describe_pool(event: Event) -> str:
         back = ", its message given back" if f("requeued") else ""
         return f"{who} pid {f('child')} {ending_of(f('code'), f('signal'))}{back}"
     if kind == "pool.message":
-        return (f"{who} takes {_int(f('nbytes'))} B from its {clip(f('via', ''), 10)}: "
+        return (f"{who} takes {as_int(f('nbytes'))} B from its {clip(f('via', ''), 10)}: "
                 f"{clip(repr_preview(f('preview')))}")
     if kind == "pool.requeue":
         return f"{who}'s message given back: {clip(repr_preview(f('preview')))}"
@@ -141,9 +131,9 @@ def _describe_pool(event: Event) -> str:
             f("ipc_type"), str(f("ipc_type")))
         return f"pool of {f('workers')} workers, {ipc}"
     if kind == "pool.stop":
-        return f"stopping {f('workers')} workers (waits up to {_num(f('wait')):g} s)"
+        return f"stopping {f('workers')} workers (waits up to {as_num(f('wait')):g} s)"
     if kind == "pool.end":
-        killed = _int(f("killed"))
+        killed = as_int(f("killed"))
         return "pool ended" + (f", {killed} SIGKILLed after the wait" if killed else "")
     return clip(" ".join(f"{k}={v}" for k, v in event.fields.items()))
 
@@ -167,10 +157,10 @@ def ending_of(code: object, signum: object) -> str:
 
 def human_bytes(n: int) -> str:
     size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
+    for unit in ("B", "KiB", "MiB"):
+        if size < 1024:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
-    return f"{n} B"
+    return f"{size:.1f} GiB"
 
 

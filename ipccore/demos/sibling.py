@@ -14,7 +14,7 @@ import time
 
 from ipccore import Process
 from ipccore.demos.text import MESSAGES, check_speed, lines, say
-from ipccore.signals import signal_name
+from ipcevents.events import signal_name
 
 
 def main(speed: float = 1.0, lang: str = "en", **options: object) -> int:

@@ -16,12 +16,15 @@ import select
 import signal
 import socket
 import time
+from typing import assert_never
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
 import sysv_ipc
 
+from ipccore.constants import PIPE_TYPE_STREAM
 from ipccore.errors import CommandRefused
 from ipccore.monitor.collector import Collector
+from ipcevents.events import preview, signal_name
 from ipcevents.source import Command, PushQueue, SendSignal, WritePipe
 
 _SYS_PIDFD_GETFD = 438
@@ -59,24 +62,27 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_types(command: Command) -> None:
-    if isinstance(command, SendSignal):
-        if not _is_int(command.pid) or not _is_int(command.signum):
-            raise TypeError("SendSignal needs an int pid and an int signum")
-        if command.signum not in signal.valid_signals() or command.signum == 0:
-            raise ValueError(f"{command.signum} is not a signal number")
-    elif isinstance(command, WritePipe):
-        if not _is_int(command.pid) or not isinstance(command.data, bytes):
-            raise TypeError("WritePipe needs an int pid and bytes data")
-    elif isinstance(command, PushQueue):
-        if not _is_int(command.key) or not _is_int(command.mtype):
-            raise TypeError("PushQueue needs an int key and an int mtype")
-        if not isinstance(command.data, bytes):
-            raise TypeError("PushQueue needs bytes data")
-        if command.mtype <= 0:
-            raise ValueError("mtype must be positive")
-    else:
-        raise TypeError(f"not a command: {type(command).__name__}")
+def _check_types(command: object) -> Command:
+    """``command`` if it is a well-typed command; the UI's values are not trusted."""
+    match command:
+        case SendSignal(pid=pid, signum=signum):
+            if not _is_int(pid) or not _is_int(signum):
+                raise TypeError("SendSignal needs an int pid and an int signum")
+            if signum not in signal.valid_signals() or signum == 0:
+                raise ValueError(f"{signum} is not a signal number")
+        case WritePipe(pid=pid, data=data):
+            if not _is_int(pid) or not isinstance(data, bytes):
+                raise TypeError("WritePipe needs an int pid and bytes data")
+        case PushQueue(key=key, data=data, mtype=mtype):
+            if not _is_int(key) or not _is_int(mtype):
+                raise TypeError("PushQueue needs an int key and an int mtype")
+            if not isinstance(data, bytes):
+                raise TypeError("PushQueue needs bytes data")
+            if mtype <= 0:
+                raise ValueError("mtype must be positive")
+        case _:
+            raise TypeError(f"not a command: {type(command).__name__}")
+    return command
 
 
 def _signal(collector: Collector, cmd: SendSignal) -> None:
@@ -94,7 +100,7 @@ def _signal(collector: Collector, cmd: SendSignal) -> None:
         raise CommandRefused(f"pid {pid} has already exited") from None
     collector.inject(
         "signal.send",
-        {"to": pid, "signal": int(cmd.signum), "name": signal.Signals(cmd.signum).name,
+        {"to": pid, "signal": int(cmd.signum), "name": signal_name(cmd.signum),
          "ok": True, "via": "monitor"},
         ts=sent_at,
     )
@@ -120,7 +126,7 @@ def _write(collector: Collector, cmd: WritePipe) -> None:
             except BlockingIOError:
                 sent = 0
             view = view[sent:]
-            if not view or end.pipe_type != 1:
+            if not view or end.pipe_type != PIPE_TYPE_STREAM:
                 break
             left = deadline - time.monotonic()
             if left <= 0:
@@ -133,7 +139,7 @@ def _write(collector: Collector, cmd: WritePipe) -> None:
     collector.inject(
         "pipe.write",
         {"fd": end.fd, "to": cmd.pid, "nbytes": len(cmd.data), "via": "monitor",
-         "preview": cmd.data[:64].decode("utf-8", "backslashreplace")},
+         "preview": preview(cmd.data)},
         ts=sent_at,
     )
 
@@ -153,27 +159,29 @@ def _push(collector: Collector, cmd: PushQueue) -> None:
         "queue.push",
         {"key": cmd.key, "msqid": getattr(opened, "msqid", None), "mtype": cmd.mtype,
          "nbytes": len(cmd.data), "via": "monitor",
-         "preview": cmd.data[:64].decode("utf-8", "backslashreplace")},
+         "preview": preview(cmd.data)},
         ts=sent_at,
     )
 
 
 def carry_out(collector: Collector, command: Command) -> None:
     """Do ``command`` or raise ``CommandRefused``; report either way."""
-    _check_types(command)
-    if isinstance(command, SendSignal):
-        name, target = "signal", command.pid
-    elif isinstance(command, WritePipe):
-        name, target = "write", command.pid
-    else:
-        name, target = "push", command.key
+    command = _check_types(command)
+    name: str
+    target: int
     try:
-        if isinstance(command, SendSignal):
-            _signal(collector, command)
-        elif isinstance(command, WritePipe):
-            _write(collector, command)
-        else:
-            _push(collector, command)
+        match command:
+            case SendSignal():
+                name, target = "signal", command.pid
+                _signal(collector, command)
+            case WritePipe():
+                name, target = "write", command.pid
+                _write(collector, command)
+            case PushQueue():
+                name, target = "push", command.key
+                _push(collector, command)
+            case _:
+                assert_never(command)
     except CommandRefused as exc:
         with contextlib.suppress(Exception):
             collector.inject(

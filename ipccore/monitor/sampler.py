@@ -7,33 +7,24 @@ through ``sysv_ipc`` and cached (it only changes through ``msgctl(IPC_SET)``).
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
 import sysv_ipc
 
+from ipccore._sysv import msgmnb, queue_rows
 from ipccore.monitor.registry import QueueInfo
 from ipcevents.procname import ps_name
 
-PROC_MSG = "/proc/sysvipc/msg"
-_DEFAULT_QBYTES_FILE = "/proc/sys/kernel/msgmnb"
-
 
 def read_queue_table() -> dict[int, tuple[int, int, int]]:
-    """``{msqid: (key, cbytes, qnum)}`` for every queue on the machine."""
-    out: dict[int, tuple[int, int, int]] = {}
+    """``{msqid: (key, cbytes, qnum)}`` for every queue on the machine (parsed by
+    :func:`ipccore._sysv.queue_rows`, the one reader of ``/proc/sysvipc/msg``)."""
     try:
-        with open(PROC_MSG) as f:
-            lines = f.read().splitlines()[1:]
-    except OSError:
-        return out
-    for line in lines:
-        cols = line.split()
-        if len(cols) >= 5:
-            with contextlib.suppress(ValueError):
-                out[int(cols[1])] = (int(cols[0]), int(cols[3]), int(cols[4]))
-    return out
+        rows = queue_rows()
+    except (OSError, ValueError):
+        return {}
+    return {row.msqid: (row.key, row.cbytes, row.qnum) for row in rows}
 
 
 class QueueSampler:
@@ -53,8 +44,7 @@ class QueueSampler:
         except (sysv_ipc.Error, OSError, ValueError):
             value = 0
         if not value:
-            with contextlib.suppress(OSError, ValueError), open(_DEFAULT_QBYTES_FILE) as f:
-                value = int(f.read().strip())
+            value = msgmnb()
         self._qbytes[info.msqid] = value
         return value
 
