@@ -59,11 +59,12 @@ def preview(data: bytes) -> str:
     return data[:PREVIEW_MAX].decode("utf-8", "backslashreplace")
 
 
-def signal_name(signum: int | None) -> str:
+def signal_name(signum: object) -> str:
     """``9`` -> ``SIGKILL``: the ``name`` of signal events and how the UI writes them. A
-    number without a name (a real-time signal) keeps it (``SIG40``); a missing one is ``?``.
+    number without a name (a real-time signal) keeps it (``SIG40``); anything else (a
+    missing field, or a wrong type from an untrusted stream) is ``?``.
     """
-    if signum is None:
+    if not isinstance(signum, int) or isinstance(signum, bool):
         return "?"
     try:
         return _signal.Signals(signum).name

@@ -105,3 +105,15 @@ def test_an_aggregate_is_the_same_kind_with_a_count() -> None:
 
 def test_collector_kinds_are_fine_in_a_recording() -> None:
     check_fields("monitor.end", {"code": 0, "signal": None}, peer=False)
+
+
+def test_signal_name_of_anything_an_untrusted_stream_sends() -> None:
+    import signal
+
+    from ipcevents.events import signal_name
+
+    assert signal_name(9) == "SIGKILL"
+    assert signal_name(signal.SIGUSR1) == "SIGUSR1"
+    assert signal_name(40) == "SIG40"
+    for bad in (None, "\n", "9", 9.0, True, [9]):
+        assert signal_name(bad) == "?"
