@@ -1,4 +1,5 @@
-"""What the kernel says about SysV message queues, read without side effects.
+"""What the kernel says about SysV message queues, read without side effects: the one
+reader of ``/proc/sysvipc/msg`` (the core, the collector's sampler, the observers).
 
 ``sysv_ipc`` exposes neither a queue's byte count (``msg_cbytes``) nor a way to learn the
 size of a message too big for the receive buffer, so this module reads
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import os
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -30,39 +32,54 @@ class QueueRow:
     perms: int
     cbytes: int
     qnum: int
+    lspid: int
+    lrpid: int
     uid: int
     cuid: int
+    stime: int
+    rtime: int
+    ctime: int
+
+    @property
+    def ours(self) -> bool:
+        """Owned or created by our uid: the only queues we may remove."""
+        me = os.getuid()
+        return me in (self.uid, self.cuid)
 
 
-def queue_rows() -> list[QueueRow]:
-    """Every message queue in this IPC namespace, as the kernel lists it."""
-    with open(PROC_TABLE) as f:
-        lines = f.read().splitlines()[1:]
-    rows = []
-    for line in lines:
+def parse_table(text: str) -> dict[int, QueueRow]:
+    """``{msqid: row}`` from the text of ``/proc/sysvipc/msg`` (bad lines skipped)."""
+    out: dict[int, QueueRow] = {}
+    for line in text.splitlines()[1:]:
         cols = line.split()
-        if len(cols) < 10:
+        if len(cols) < 14:
             continue
-        rows.append(
-            QueueRow(
-                key=int(cols[0]),
-                msqid=int(cols[1]),
-                perms=int(cols[2], 8),
-                cbytes=int(cols[3]),
-                qnum=int(cols[4]),
-                uid=int(cols[7]),
-                cuid=int(cols[9]),
+        try:
+            row = QueueRow(
+                key=int(cols[0]), msqid=int(cols[1]), perms=int(cols[2], 8),
+                cbytes=int(cols[3]), qnum=int(cols[4]), lspid=int(cols[5]),
+                lrpid=int(cols[6]), uid=int(cols[7]), cuid=int(cols[9]),
+                stime=int(cols[11]), rtime=int(cols[12]), ctime=int(cols[13]),
             )
-        )
-    return rows
+        except ValueError:
+            continue
+        out[row.msqid] = row
+    return out
+
+
+def read_table() -> dict[int, QueueRow]:
+    """Every message queue in this IPC namespace, by msqid, as the kernel lists it
+    (empty when the table cannot be read)."""
+    try:
+        with open(PROC_TABLE) as f:
+            return parse_table(f.read())
+    except OSError:
+        return {}
 
 
 def queue_row(msqid: int) -> QueueRow | None:
     """The row of one queue, or None when it no longer exists."""
-    for row in queue_rows():
-        if row.msqid == msqid:
-            return row
-    return None
+    return read_table().get(msqid)
 
 
 def _read_limit(name: str, default: int) -> int:

@@ -11,7 +11,7 @@ import os
 import random
 import sys
 
-from ipccore._sysv import queue_rows
+from ipccore._sysv import read_table
 
 KEY_MAX = 0x7FFFFFFF
 """``key_t`` is a signed 32-bit int; keys above this do not fit."""
@@ -61,7 +61,7 @@ def fresh_key() -> int:
     still take it before you do, so ``use_queue`` stays safe either way (it refuses a
     foreign queue, see ``ipccore.queue``).
     """
-    used = {row.key for row in queue_rows()}
+    used = {row.key for row in read_table().values()}
     rng = random.SystemRandom()
     while True:
         key = rng.randint(0x10000, KEY_MAX)

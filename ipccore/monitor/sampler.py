@@ -12,19 +12,15 @@ from typing import Any
 import psutil  # type: ignore[import-untyped, unused-ignore]
 import sysv_ipc
 
-from ipccore._sysv import msgmnb, queue_rows
+from ipccore._sysv import msgmnb, read_table
 from ipccore.monitor.registry import QueueInfo
 from ipcevents.procname import ps_name
 
 
 def read_queue_table() -> dict[int, tuple[int, int, int]]:
     """``{msqid: (key, cbytes, qnum)}`` for every queue on the machine (parsed by
-    :func:`ipccore._sysv.queue_rows`, the one reader of ``/proc/sysvipc/msg``)."""
-    try:
-        rows = queue_rows()
-    except (OSError, ValueError):
-        return {}
-    return {row.msqid: (row.key, row.cbytes, row.qnum) for row in rows}
+    :func:`ipccore._sysv.read_table`, the one reader of ``/proc/sysvipc/msg``)."""
+    return {row.msqid: (row.key, row.cbytes, row.qnum) for row in read_table().values()}
 
 
 class QueueSampler:

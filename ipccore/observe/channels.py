@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ipccore._sysv import QueueRow
 from ipccore.observe.procfs import FdEnd
-from ipccore.observe.sysvmsg import QueueRow
 from ipccore.observe.unixdiag import UnixSock
 
 Chan = dict[str, Any]

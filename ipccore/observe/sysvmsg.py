@@ -15,7 +15,8 @@ import os
 import struct
 from dataclasses import dataclass
 
-PROC_MSG = "/proc/sysvipc/msg"
+from ipccore._sysv import read_table
+
 _LIMITS = ("msgmni", "msgmax", "msgmnb")
 _IPC_RMID, _IPC_STAT = 0, 2
 _MSQID_DS_SIZE = 120
@@ -32,65 +33,12 @@ def _c() -> ctypes.CDLL:
 
 
 @dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One line of ``/proc/sysvipc/msg``."""
-
-    key: int
-    msqid: int
-    perms: int
-    cbytes: int
-    qnum: int
-    lspid: int
-    lrpid: int
-    uid: int
-    cuid: int
-    stime: int
-    rtime: int
-    ctime: int
-
-    @property
-    def ours(self) -> bool:
-        """Owned or created by our uid: the only queues we may remove."""
-        me = os.getuid()
-        return me in (self.uid, self.cuid)
-
-
-@dataclass(frozen=True, slots=True)
 class Limits:
     """``/proc/sys/kernel/msg*``: queues allowed, largest message, default capacity."""
 
     msgmni: int
     msgmax: int
     msgmnb: int
-
-
-def parse_table(text: str) -> dict[int, QueueRow]:
-    """``{msqid: row}`` from the text of ``/proc/sysvipc/msg`` (bad lines skipped)."""
-    out: dict[int, QueueRow] = {}
-    for line in text.splitlines()[1:]:
-        cols = line.split()
-        if len(cols) < 14:
-            continue
-        try:
-            row = QueueRow(
-                key=int(cols[0]), msqid=int(cols[1]), perms=int(cols[2], 8),
-                cbytes=int(cols[3]), qnum=int(cols[4]), lspid=int(cols[5]),
-                lrpid=int(cols[6]), uid=int(cols[7]), cuid=int(cols[9]),
-                stime=int(cols[11]), rtime=int(cols[12]), ctime=int(cols[13]),
-            )
-        except ValueError:
-            continue
-        out[row.msqid] = row
-    return out
-
-
-def read_table() -> dict[int, QueueRow]:
-    """Every queue on the machine (this IPC namespace), by msqid."""
-    try:
-        with open(PROC_MSG) as f:
-            return parse_table(f.read())
-    except OSError:
-        return {}
 
 
 def read_limits() -> Limits:

@@ -17,8 +17,8 @@ import os
 import shutil
 from pathlib import Path
 
+from ipccore import _sysv
 from ipccore.monitor.collector import Collector
-from ipccore.observe import sysvmsg
 from ipccore.observe.strace import STRING_MAX, TRACED_CALLS, FdRef, StraceParser, Traced
 from ipccore.observe.watcher import TreeWatcher
 from ipcevents.events import Event
@@ -91,7 +91,7 @@ class Tracer:
 
     def _queue_key(self, msqid: int) -> int | None:
         if msqid not in self._keys:
-            row = sysvmsg.read_table().get(msqid)
+            row = _sysv.read_table().get(msqid)
             if row is None:
                 return None
             self._keys[msqid] = row.key

@@ -17,9 +17,10 @@ import os
 import time
 from typing import Any
 
+from ipccore import _sysv
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.registry import QueueInfo
-from ipccore.observe import channels, procfs, sysvmsg
+from ipccore.observe import channels, procfs
 from ipccore.observe.backlog import pipe_backlog
 from ipccore.observe.unixdiag import UnixDiag
 
@@ -122,7 +123,7 @@ class TreeWatcher:
             fds[me] = mine
         unix = self._unix.dump() if any(e.kind == "socket" for v in fds.values()
                                         for e in v) else {}
-        table = sysvmsg.read_table()
+        table = _sysv.read_table()
         watched = set(fds)
         used = {m: r for m, r in table.items() if r.lspid in watched or r.lrpid in watched}
         for row in used.values():

@@ -153,7 +153,7 @@ def test_bad_argument_is_refused_before_any_syscall(
     label: str, call: Callable[[Process, Process], object], piped: Process, queued: Process
 ) -> None:
     global _watching
-    queues = {row.msqid for row in _sysv.queue_rows()}
+    queues = set(_sysv.read_table())
     pending = Timer.pending()
     _seen.clear()
     _watching = True
@@ -164,5 +164,5 @@ def test_bad_argument_is_refused_before_any_syscall(
         _watching = False
         Timer.clear_all()
     assert _seen == [], f"{label} made system calls before refusing: {_seen}"
-    assert {row.msqid for row in _sysv.queue_rows()} == queues
+    assert set(_sysv.read_table()) == queues
     assert Timer.pending() == pending

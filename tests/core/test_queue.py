@@ -29,7 +29,7 @@ def proc() -> Process:
 
 
 def keys_in_kernel() -> set[int]:
-    return {row.key for row in _sysv.queue_rows()}
+    return {row.key for row in _sysv.read_table().values()}
 
 
 def test_push_pop_roundtrip_tags_mtype_and_stat_counts_body_bytes() -> None:

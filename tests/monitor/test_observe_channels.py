@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import signal
 
+from ipccore._sysv import QueueRow, parse_table
 from ipccore.observe.channels import join
 from ipccore.observe.procfs import FdEnd, mask_names, read_fds, read_status
-from ipccore.observe.sysvmsg import QueueRow, parse_table
 from ipccore.observe.unixdiag import UnixSock
 
 MONITOR = 1000

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
+from ipccore._sysv import read_table
 from ipccore.monitor.live import LiveSource
 from ipccore.observe import procfs
 from ipccore.observe.pidsource import PidSource
-from ipccore.observe.sysvmsg import read_table
 from ipcevents.source import SendSignal
 from tests.monitor.observe_helpers import Watched, all_gone, bit, program
 
