@@ -1,4 +1,6 @@
-"""``python -m bench.uiflood N``: flood the monitor app with N events, print one JSON line.
+"""``python -m bench.uiflood N``: flood the monitor app with N events, print one JSON line:
+the app's time and memory, how long a key press waits in mid-flood, and the state model's
+time alone on the same events.
 
 Runs in a fresh interpreter on purpose: the app starts Textual's threads (the benchmark
 process forks afterwards, which must not happen with threads alive), and the process's
@@ -13,6 +15,7 @@ import json
 import sys
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
 
@@ -90,14 +93,45 @@ class FloodSource:
         return None
 
 
+def model_seconds(n: int) -> float:
+    """The state model alone folding the same flood (no app, no redraws)."""
+    from tui.state import MonitorState, apply
+
+    state = MonitorState()
+    start = time.perf_counter()
+    for i in range(n):
+        apply(state, _event(i, 1.0 + i * 1e-5))
+    return time.perf_counter() - start
+
+
+async def _key_latency(app: Any) -> float:
+    """Time from a key (``f``) posted as the driver posts it until its action ran; a
+    second ``f`` restores following, so the rest of the flood is measured as before."""
+    from textual import events
+
+    from tui.widgets.eventlog import EventLog
+
+    log = app.query_one(EventLog)
+    before = log.follow
+    pressed = time.perf_counter()
+    app.post_message(events.Key("f", "f"))  # pilot.press would wait for an idle app
+    while log.follow == before:
+        await asyncio.sleep(0.001)
+    latency = time.perf_counter() - pressed
+    app.post_message(events.Key("f", "f"))
+    return latency
+
+
 async def flood(n: int) -> dict[str, float]:
-    """Run the real app headless on the flood; time it and sample its memory."""
+    """Run the real app headless on the flood; time it, sample its memory, and time a
+    key press in the middle of it."""
     from tui.app import MonitorApp
 
     proc = psutil.Process()
     source = FloodSource(n)
     app = MonitorApp(lambda: source)
     rss_tenth = 0
+    latency = -1.0
     async with app.run_test(headless=True, size=(120, 36)) as pilot:
         start = time.perf_counter()
         rss_start = proc.memory_info().rss
@@ -106,6 +140,8 @@ async def flood(n: int) -> dict[str, float]:
             await pilot.pause(0.02)
             if not rss_tenth and app.state.events >= n // 10:
                 rss_tenth = proc.memory_info().rss
+            if latency < 0 and app.state.events >= n // 2:
+                latency = await _key_latency(app)
         end = source.done_at or time.perf_counter()
         await pilot.pause()
         rss_end = proc.memory_info().rss
@@ -116,6 +152,8 @@ async def flood(n: int) -> dict[str, float]:
         "rss_start": rss_start,
         "rss_tenth": rss_tenth,
         "rss_end": rss_end,
+        "key_latency": latency,
+        "model_seconds": model_seconds(n),
     }
 
 

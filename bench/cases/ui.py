@@ -45,7 +45,10 @@ def memory() -> dict[str, str]:
     if not _last:
         return {}
     growth = _last["rss_end"] - _last["rss_tenth"]
+    n = _last["events"]
     return {
+        "a key press in mid-flood waits": f"{_last.get('key_latency', -1) * 1000:.0f} ms",
+        "the state model alone": f"{n / max(_last.get('model_seconds', 0), 1e-9):,.0f} events/s",
         "app RSS at start / after 10 % / after all events": " / ".join(
             _mib(_last[k]) for k in ("rss_start", "rss_tenth", "rss_end")
         ),
