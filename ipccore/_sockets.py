@@ -120,3 +120,13 @@ def map_write_error(exc: OSError, nbytes: int, peer: int | None) -> IPCError | O
             f"(this pipe carries at most {max_datagram()} bytes); "
             "split it or use pipe_type=1 (STREAM)"))
     return exc
+
+
+def private_buffer(size: int) -> mmap.mmap:
+    """A lazily mapped receive buffer, private to each process after fork.
+
+    MAP_PRIVATE (not mmap's default MAP_SHARED): a child reading into the inherited
+    buffer gets its own copy of each page it touches, so it can keep the parent's map
+    instead of mapping a new one in every child.
+    """
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)

@@ -26,6 +26,7 @@ from ipccore._sockets import (
     grow_sndbuf,
     make_pair,
     map_write_error,
+    private_buffer,
     sndbuf_cap,
     truncated,
 )
@@ -52,16 +53,6 @@ def close_foreign_worker_ends(own: PipeMixin) -> None:
             proc._other = None
             proc._orphaned = True
     _unstarted.clear()
-
-
-def _private_buffer(size: int) -> mmap.mmap:
-    """A lazily mapped receive buffer, private to each process after fork.
-
-    MAP_PRIVATE (not mmap's default MAP_SHARED): a child reading into the inherited
-    buffer gets its own copy of each page it touches, so it can keep the parent's map
-    instead of mapping a new one in every child.
-    """
-    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
 
 
 def _coerce(data: object) -> bytes:
@@ -114,7 +105,7 @@ class PipeMixin:
             _unstarted.add(self._ref)
         # Any message that got through is smaller than the sender's largest SO_SNDBUF; the
         # map is lazy, so only the pages a message really uses are ever touched.
-        self._rbuf = _private_buffer(mmap.PAGESIZE if pipe_type == PIPE_TYPE_NONE else sndbuf_cap())
+        self._rbuf = private_buffer(mmap.PAGESIZE if pipe_type == PIPE_TYPE_NONE else sndbuf_cap())
         self._bind()
 
     def _bind(self) -> None:

@@ -15,9 +15,8 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
+from ipccore._sockets import private_buffer, sndbuf_cap
 from ipccore.errors import IPCError
-from ipccore.pipe import _private_buffer as private_buffer
-from ipccore.pipe import sndbuf_cap
 from ipccore.process import Process
 
 if TYPE_CHECKING:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import mmap
 import os
 import select
 import signal
@@ -24,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import sysv_ipc
 
 from ipccore import _trace, timer
+from ipccore._sockets import private_buffer, sndbuf_cap
 from ipccore.constants import IPC_MSGQUEUE, IPC_UNIXSOCK
-from ipccore.pipe import sndbuf_cap
 from ipccore.pool_board import IDLE, WAITING
 
 if TYPE_CHECKING:
@@ -111,7 +110,7 @@ def _socket_loop(pool: Pool, worker_id: int) -> None:
     wake_r, wake_w = socket.socketpair()
     wake_w.setblocking(False)
     signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
-    buf = mmap.mmap(-1, sndbuf_cap(), flags=mmap.MAP_PRIVATE)
+    buf = private_buffer(sndbuf_cap())
     try:
         while pool.running and not pool._detached:
             ready, _, _ = select.select([sock, wake_r], [], [])

@@ -323,7 +323,7 @@ def _apply_pool(state: MonitorState, event: Event) -> None:
     elif event.kind == "pool.message":
         view = state.proc(event.pid)
         view.last_message = clip(event.get("preview", ""), 80)
-        view.last_nbytes = _int(event.get("nbytes"))
+        view.last_nbytes = as_int(event.get("nbytes"))
         view.version += 1
 
 

@@ -60,9 +60,9 @@ def _pool(jobs_key: int, reports_key: int, second: float) -> Pool:
 
 def _wait_for_queue(key: int, master: int) -> None:
     """Until the master has made the jobs queue (it does so before forking workers)."""
-    from ipccore._sysv import queue_rows
+    from ipccore._sysv import read_table
 
-    while not any(row.key == key for row in queue_rows()):
+    while not any(row.key == key for row in read_table().values()):
         if Process.kill(master, 0) is False:
             raise RuntimeError("the pool's master ended before making its queue")
         time.sleep(0.01)

@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from ipccore import Process
+from ipccore._sysv import QueueRow, read_table
 from ipccore.constants import IPC_MSGQUEUE, IPC_NONE, IPC_UNIXSOCK
 from ipccore.errors import IPCError, MessageTooLarge, NotStarted, WorkerGone
 from ipccore.pool import Pool
@@ -76,10 +77,8 @@ def test_msgqueue_pool_takes_every_job_once_and_removes_its_queue(tmp_path: Path
     assert {w[1] for w in jobs} <= {"0", "1", "2"}
 
 
-def _queue_rows() -> list:  # type: ignore[type-arg]
-    from ipccore import _sysv
-
-    return list(_sysv.queue_rows())
+def _queue_rows() -> list[QueueRow]:
+    return list(read_table().values())
 
 
 def test_unixsock_messages_reach_the_named_worker_and_survive_its_restart(
