@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -65,7 +66,11 @@ def test_none_restores_the_default_action() -> None:
 def test_child_does_not_inherit_the_masters_handlers() -> None:
     Process.signal(signal.SIGUSR2, lambda sig: None)
     try:
-        p = Process(lambda w: os.kill(os.getpid(), signal.SIGUSR2) or w.read())
+        def child(w: Process) -> None:
+            os.kill(os.getpid(), signal.SIGUSR2)
+            w.read()
+
+        p = Process(child)
         pid = p.start()
         assert reap(pid) == (0, signal.SIGUSR2)
     finally:
@@ -215,3 +220,53 @@ def test_a_signal_right_after_start_is_never_lost() -> None:
             assert Process.wait() == WaitResult(pid, 0, signal.SIGTERM)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _early_signal_master(safe_order: bool) -> Callable[[Process], None]:
+    """A master ported from Swoole: a handler clears the timer that keeps ``event_wait()``
+    alive, and the signal comes early (here: at once, sent to itself)."""
+
+    def master(w: Process) -> None:
+        def handler(_sig: int) -> None:
+            w.write(f"handled, timers pending: {Timer.pending()}")
+            Timer.clear_all()
+
+        if safe_order:
+            Timer.tick(50, lambda _tid: None)
+            Process.signal(signal.SIGUSR1, handler)
+        else:  # Swoole's order: fine there, since its handlers run only inside the loop
+            Process.signal(signal.SIGUSR1, handler)
+        os.kill(os.getpid(), signal.SIGUSR1)
+        if not safe_order:
+            Timer.tick(50, lambda _tid: None)
+        w.write("waiting")
+        event_wait()
+        w.write("event_wait returned")
+
+    return master
+
+
+def test_porting_trap_handler_before_keep_alive_timer_hangs() -> None:
+    """docs/core.md's porting note: our handler runs at once, before the timer exists, so
+    it clears nothing and the timer created after it keeps event_wait() alive forever."""
+    p = Process(_early_signal_master(safe_order=False))
+    pid = p.start()
+    try:
+        assert p.read() == b"handled, timers pending: 0"
+        assert p.read() == b"waiting"
+        p.set_timeout(1.0)
+        with pytest.raises(TimeoutError):
+            p.read()  # a hang: no later moment would change this
+    finally:
+        assert kill_and_reap(pid) == (0, signal.SIGKILL)
+
+
+def test_porting_safe_order_keep_alive_timer_first() -> None:
+    p = Process(_early_signal_master(safe_order=True))
+    pid = p.start()
+    try:
+        assert p.read() == b"handled, timers pending: 1"
+        assert p.read() == b"waiting"
+        assert p.read() == b"event_wait returned"
+    finally:
+        assert reap(pid) == (0, 0)
