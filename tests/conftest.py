@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import psutil
 import pytest
@@ -22,7 +23,8 @@ def sysv_queue_ids() -> set[int]:
 
 def _children() -> list[psutil.Process]:
     try:
-        return psutil.Process().children(recursive=True)
+        children: list[Any] = psutil.Process().children(recursive=True)
+        return children
     except psutil.Error:
         return []
 

@@ -37,7 +37,7 @@ def kill_and_reap(pid: int) -> tuple[int, int]:
 def gone(pid: int) -> bool:
     """True when ``pid`` no longer runs (absent, or a zombie nobody has reaped yet)."""
     try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
 

@@ -53,7 +53,8 @@ def stop_master(pid: int, timeout: float = 60.0) -> tuple[int, int]:
 
 def workers_of(master: int) -> list[psutil.Process]:
     try:
-        return psutil.Process(master).children()
+        children: list[psutil.Process] = psutil.Process(master).children()
+        return children
     except psutil.NoSuchProcess:
         return []
 

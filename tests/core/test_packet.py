@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import random
 import struct
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -102,7 +103,7 @@ def test_protocol_bad_options(options: dict[str, object], exc: type[Exception]) 
         make_protocol(**options)
 
 
-def _chunked_sender(seed: int, n: int) -> object:
+def _chunked_sender(seed: int, n: int) -> Callable[[Process], None]:
     """A child that writes ``n`` framed packets through the STREAM pipe in random pieces."""
 
     def child(w: Process) -> None:

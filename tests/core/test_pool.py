@@ -212,7 +212,7 @@ def test_2652_push_through_a_pool_workers_process_works(tmp_path: Path) -> None:
                     assert proc.push(f"test {i}")
             else:
                 for _ in range(3):
-                    note(log, f"got {proc.pop().decode()}")
+                    note(log, f"got {(proc.pop() or b'').decode()}")
             while p.running:
                 time.sleep(0.02)
 

@@ -45,7 +45,7 @@ def deadline_until(pred: Callable[[], object], timeout: float, what: str) -> Non
 def is_gone(pid: int) -> bool:
     """No such process, or a zombie (it no longer runs)."""
     try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
 

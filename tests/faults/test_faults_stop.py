@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -54,14 +55,14 @@ def test_sigstop_sigcont_child_and_master_nothing_lost(tmp_path: Path) -> None:
         pids = read_json_line(proc)
         for target in (pids["child"], pids["master"]):
             os.kill(target, signal.SIGSTOP)
-            deadline_until(lambda t=target: status_of(t) == "stopped", 10, "stopped")
+            deadline_until(partial(lambda t: status_of(t) == "stopped", target), 10, "stopped")
             mark = _last_seq(rec)
-            deadline_until(lambda t=target, m=mark: recorded(rec, _stats(t, m, True)), 10,
-                           "the monitor shows the stopped state")
+            deadline_until(partial(lambda t, m: recorded(rec, _stats(t, m, True)), target, mark),
+                           10, "the monitor shows the stopped state")
             os.kill(target, signal.SIGCONT)
             mark = _last_seq(rec)
-            deadline_until(lambda t=target, m=mark: recorded(rec, _stats(t, m, False)), 10,
-                           "the monitor shows it running again")
+            deadline_until(partial(lambda t, m: recorded(rec, _stats(t, m, False)), target, mark),
+                           10, "the monitor shows it running again")
         os.kill(pids["master"], signal.SIGUSR1)
         final = read_json_line(proc)
         assert proc.wait(timeout=30) == 0

@@ -16,6 +16,9 @@ from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
 from ipcevents.events import Event
 
+Collectors = Callable[..., Awaitable[Collector]]
+"""The ``collectors`` fixture: ``await collectors(...)`` makes a started collector."""
+
 
 def fork_writer(
     path: str, body: Callable[[SocketEmitter], None], *, close: bool = True, ring: bool = True
@@ -72,7 +75,7 @@ def of_kind(events: list[Event], kind: str, pid: int | None = None) -> list[Even
 
 
 @pytest.fixture(name="collectors")
-async def collectors_fixture() -> AsyncIterator[Callable[..., Awaitable[Collector]]]:
+async def collectors_fixture() -> AsyncIterator[Collectors]:
     """A factory of started collectors, all closed (socket and private dir removed) at
     teardown even when the test failed; then checks their directories are gone."""
     made: list[Collector] = []

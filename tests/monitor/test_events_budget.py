@@ -23,6 +23,7 @@ from ipccore.monitor.live import LiveSource
 from ipcevents.events import Event
 from ipcevents.replay import read_recording
 from tests.monitor.helpers import (
+    Collectors,
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)
     fork_writer,
@@ -123,7 +124,7 @@ async def test_aggregates_then_one_event_per_message_again_and_signal_in_place(
     assert [line.text for line in live.log] == [line.text for line in replayed.log]
 
 
-async def test_full_mode_waits_for_room_instead_of_dropping(collectors) -> None:
+async def test_full_mode_waits_for_room_instead_of_dropping(collectors: Collectors) -> None:
     """More events than the ring holds, written without pause: in full mode the writer
     waits for the collector, so every one arrives and nothing is reported dropped."""
     collector = await collectors()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -45,7 +46,8 @@ def test_event_round_trip(event: Event) -> None:
 @given(st.sampled_from(sorted(PEER_KINDS)), st.dictionaries(field_names, scalars, max_size=6),
        st.one_of(st.none(), st.binary(max_size=200)))
 @settings(max_examples=300)
-def test_hand_built_encoder_is_valid_json(kind: str, fields: dict, data: bytes | None) -> None:
+def test_hand_built_encoder_is_valid_json(kind: str, fields: dict[str, Any],
+                                          data: bytes | None) -> None:
     fields.pop("preview", None)
     line = encode(4321, kind, fields, data)
     assert line.endswith(b"\n")
@@ -85,7 +87,7 @@ def test_non_finite_floats_become_null() -> None:
     ("queue.pop", {"nbytes": 9, "count": 3}, "needs ts0"),
     ("pipe.read", {"nbytes": 9, "count": 2.0, "ts0": 1.0}, "wrong type"),
 ])
-def test_check_fields_rejects(kind: str, fields: dict, match: str) -> None:
+def test_check_fields_rejects(kind: str, fields: dict[str, Any], match: str) -> None:
     with pytest.raises(EventDecodeError, match=match):
         check_fields(kind, fields, peer=True)
 

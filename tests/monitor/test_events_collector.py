@@ -12,6 +12,7 @@ import pytest
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
 from tests.monitor.helpers import (
+    Collectors,
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)
     fork_writer,
@@ -20,7 +21,7 @@ from tests.monitor.helpers import (
 )
 
 
-async def test_many_writers_keep_their_order_and_lose_nothing(collectors) -> None:
+async def test_many_writers_keep_their_order_and_lose_nothing(collectors: Collectors) -> None:
     collector = await collectors()
     n, writers = 300, 4
 
@@ -49,7 +50,7 @@ async def test_many_writers_keep_their_order_and_lose_nothing(collectors) -> Non
     assert not collector.path.parent.exists()
 
 
-async def test_sigkill_right_after_the_call_loses_nothing(collectors) -> None:
+async def test_sigkill_right_after_the_call_loses_nothing(collectors: Collectors) -> None:
     collector = await collectors()
 
     def body(em: SocketEmitter) -> None:
@@ -66,7 +67,7 @@ async def test_sigkill_right_after_the_call_loses_nothing(collectors) -> None:
     assert events[-1].get("signal") == signal.SIGKILL
 
 
-async def test_slow_reader_never_blocks_and_drops_are_counted(collectors) -> None:
+async def test_slow_reader_never_blocks_and_drops_are_counted(collectors: Collectors) -> None:
     """Socket transport: a listener that does not read: the writer keeps going; drops
     come back as a count."""
     d = await collectors()  # only for its private directory
@@ -124,7 +125,7 @@ async def test_slow_reader_never_blocks_and_drops_are_counted(collectors) -> Non
     assert nums == sorted(nums)
 
 
-async def test_collector_gone_the_program_keeps_running(collectors) -> None:
+async def test_collector_gone_the_program_keeps_running(collectors: Collectors) -> None:
     collector = await collectors()
     r, w = os.pipe()
 
@@ -148,7 +149,7 @@ async def test_collector_gone_the_program_keeps_running(collectors) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-async def test_peer_of_another_uid_is_refused(collectors) -> None:
+async def test_peer_of_another_uid_is_refused(collectors: Collectors) -> None:
     collector = await collectors(uid=os.getuid() + 4242)
     pid = fork_writer(str(collector.path), lambda em: em.emit("timer.fire", {"timer": 1}))
     events = await collect(collector, pid)
@@ -160,7 +161,7 @@ async def test_peer_of_another_uid_is_refused(collectors) -> None:
     assert "refused" in invalid[0].get("reason")
 
 
-async def test_pid_comes_from_the_kernel_not_the_line(collectors) -> None:
+async def test_pid_comes_from_the_kernel_not_the_line(collectors: Collectors) -> None:
     collector = await collectors()
 
     def body(em: SocketEmitter) -> None:
@@ -176,7 +177,7 @@ async def test_pid_comes_from_the_kernel_not_the_line(collectors) -> None:
     assert fired[0].seq != 99
 
 
-async def test_stats_and_gone_samples(collectors) -> None:
+async def test_stats_and_gone_samples(collectors: Collectors) -> None:
     collector = await collectors(stats_interval=0.1)
     r, w = os.pipe()
 

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import textwrap
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ async def _run(tmp_path: Path, text: str) -> list[Event]:
         await source.stop()
 
 
-async def _all(it) -> list[Event]:
+async def _all(it: AsyncIterator[Event]) -> list[Event]:
     return [e async for e in it]
 
 
@@ -69,7 +70,7 @@ async def test_every_write_has_its_read_in_order(tmp_path: Path) -> None:
     by_reader = Counter((e.pid, e.get("preview")) for e in reads)
     by_target = Counter((e.get("to"), e.get("preview")) for e in writes)
     assert by_reader == by_target
-    seq_of = {}
+    seq_of: dict[tuple[object, object], list[tuple[str, int]]] = {}
     for e in events:
         if e.kind in ("pipe.write", "pipe.read"):
             key = (e.get("to") if e.kind == "pipe.write" else e.pid, e.get("preview"))

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ipccore.monitor.collector import MAX_LINE, Collector
 from ipccore.monitor.emitter import SocketEmitter
 from tests.monitor.helpers import (
+    Collectors,
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)
     fork_writer,
@@ -44,7 +45,7 @@ def _raw_writer(path: str, payload: bytes, *, tail: bytes = b"") -> int:
     return fork_writer(path, body, close=False)
 
 
-async def test_garbage_is_counted_and_the_good_line_still_arrives(collectors) -> None:
+async def test_garbage_is_counted_and_the_good_line_still_arrives(collectors: Collectors) -> None:
     collector = await collectors()
     pid = _raw_writer(str(collector.path), b"".join(GARBAGE), tail=b'{"v":1,"ts":1')
     events = await collect(collector, pid)
@@ -74,7 +75,7 @@ async def test_random_bytes_never_crash_the_collector(chunks: list[bytes]) -> No
     assert events[-1].kind == "monitor.end"
 
 
-async def test_a_peer_that_connects_and_closes_at_once(collectors) -> None:
+async def test_a_peer_that_connects_and_closes_at_once(collectors: Collectors) -> None:
     collector = await collectors()
 
     def body(em: SocketEmitter) -> None:

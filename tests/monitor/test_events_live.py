@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 
 from ipccore.errors import CommandRefused
@@ -57,7 +59,7 @@ class Stream:
         self.it = source.events().__aiter__()
         self.seen: list[Event] = []
 
-    async def until(self, pred, timeout: float = 20.0) -> Event:
+    async def until(self, pred: Callable[[Event], bool], timeout: float = 20.0) -> Event:
         """The first event (already seen or next) that matches."""
         import asyncio
 
@@ -93,6 +95,8 @@ async def test_commands_reach_a_real_program(tmp_path: Path) -> None:
     key = fresh_key()
     source = LiveSource([sys.executable, _script(tmp_path, ECHO), str(key)], title="echo")
     await source.start()
+    assert source.collector is not None
+    assert source.process is not None
     private_dir = source.collector.path.parent
     try:
         s = Stream(source)
@@ -155,6 +159,8 @@ async def test_stop_leaves_nothing_behind(tmp_path: Path) -> None:
     key = fresh_key()
     source = LiveSource([sys.executable, _script(tmp_path, BLOCKED), str(key)], title="b")
     await source.start()
+    assert source.collector is not None
+    assert source.process is not None
     private_dir = source.collector.path.parent
     try:
         s = Stream(source)
@@ -213,7 +219,6 @@ MONITOR = textwrap.dedent("""
 
 def test_the_program_dies_with_the_monitor(tmp_path: Path) -> None:
     """SIGKILL the monitor: PR_SET_PDEATHSIG ends the program, which removes its queue."""
-    import psutil
 
     key = fresh_key()
     program = _script(tmp_path, BLOCKED)
@@ -237,9 +242,7 @@ def test_the_program_dies_with_the_monitor(tmp_path: Path) -> None:
     assert f"{key:#010x}" not in out
 
 
-def _proc(pid: int):
-    import psutil
-
+def _proc(pid: int) -> psutil.Process | None:
     try:
         return psutil.Process(pid)
     except psutil.NoSuchProcess:

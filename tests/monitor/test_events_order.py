@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Final
 
 from ipccore.monitor.order import _MAX_MESSAGES, Draft, Reorder
 
-KIND, FIELDS = 2, 3
+KIND: Final = 2
+FIELDS: Final = 3
 
 
 def _w(pid: int, to: int, text: str, ts: float) -> Draft:

@@ -14,13 +14,14 @@ from ipcevents.events import Event
 from ipcevents.replay import ReplaySource
 from ipcevents.source import SendSignal
 from tests.monitor.helpers import (
+    Collectors,
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)
     fork_writer,
 )
 
 
-async def _record(collectors, tmp_path: Path) -> tuple[Path, list[Event]]:
+async def _record(collectors: Collectors, tmp_path: Path) -> tuple[Path, list[Event]]:
     path = tmp_path / "rec.ndjson"
     collector = await collectors(record=path)
 
@@ -44,7 +45,8 @@ async def _all(source: ReplaySource) -> list[Event]:
     return out
 
 
-async def test_replay_yields_exactly_what_was_served(collectors, tmp_path: Path) -> None:
+async def test_replay_yields_exactly_what_was_served(collectors: Collectors,
+                                                     tmp_path: Path) -> None:
     path, served = await _record(collectors, tmp_path)
     first = await _all(ReplaySource(path))
     second = await _all(ReplaySource(path))
@@ -53,7 +55,7 @@ async def test_replay_yields_exactly_what_was_served(collectors, tmp_path: Path)
     assert path.read_text() == "".join(e.to_json() + "\n" for e in served)
 
 
-async def test_truncated_recording_reports_the_line(collectors, tmp_path: Path) -> None:
+async def test_truncated_recording_reports_the_line(collectors: Collectors, tmp_path: Path) -> None:
     path, served = await _record(collectors, tmp_path)
     data = path.read_bytes()
     cut = tmp_path / "cut.ndjson"
@@ -67,7 +69,7 @@ async def test_truncated_recording_reports_the_line(collectors, tmp_path: Path) 
     assert source.error.line == len(served)
 
 
-async def test_corrupted_line_in_the_middle(collectors, tmp_path: Path) -> None:
+async def test_corrupted_line_in_the_middle(collectors: Collectors, tmp_path: Path) -> None:
     path, served = await _record(collectors, tmp_path)
     lines = path.read_bytes().splitlines(keepends=True)
     lines[4] = b'{"v":1,"seq":5,"ts":"soon","pid":1,"kind":"x"}\n'
@@ -91,7 +93,7 @@ async def test_realtime_pace_follows_the_recorded_times(tmp_path: Path) -> None:
     assert 0.29 <= took < 5.0
 
 
-async def test_a_recording_takes_no_commands(collectors, tmp_path: Path) -> None:
+async def test_a_recording_takes_no_commands(collectors: Collectors, tmp_path: Path) -> None:
     path, _ = await _record(collectors, tmp_path)
     source = ReplaySource(path)
     with pytest.raises(CommandRefused, match="recording cannot be changed"):
@@ -104,7 +106,9 @@ def test_bad_rate_is_a_value_error(tmp_path: Path, rate: object) -> None:
         ReplaySource(tmp_path / "x", rate=rate)  # type: ignore[arg-type]
 
 
-async def test_replay_cli_prints_untrusted_text_safely(collectors, tmp_path: Path, capsys) -> None:
+async def test_replay_cli_prints_untrusted_text_safely(
+    collectors: Collectors, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
     path, served = await _record(collectors, tmp_path)
     out_path = tmp_path / "out.txt"
     with open(out_path, "w") as out:

@@ -22,6 +22,7 @@ from ipccore.monitor.ring import (
 )
 from ipcevents.events import Event
 from tests.monitor.helpers import (
+    Collectors,
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)
     fork_writer,
@@ -136,7 +137,7 @@ def test_only_our_regular_ring_files_are_opened(tmp_path: Path) -> None:
     writer.close()
 
 
-async def test_ring_full_drops_are_counted_and_reported(collectors) -> None:
+async def test_ring_full_drops_are_counted_and_reported(collectors: Collectors) -> None:
     """A burst far bigger than the ring, faster than the collector drains: the writer
     never blocks; what arrived plus what was reported dropped is what was sent."""
     collector = await collectors()
@@ -174,7 +175,7 @@ async def test_ring_full_drops_are_counted_and_reported(collectors) -> None:
 
 
 @pytest.mark.parametrize("ring", [True, False])
-async def test_typed_hot_calls_send_what_emit_sends(collectors, ring: bool) -> None:
+async def test_typed_hot_calls_send_what_emit_sends(collectors: Collectors, ring: bool) -> None:
     """``pipe_io``/``queue_io`` skip the dict, not anything of the event: each call is
     followed by the same event through ``emit``, and the pairs must arrive equal. A
     value a binary record cannot hold (no fd, a huge mtype) falls back to a JSON line."""
@@ -194,9 +195,9 @@ async def test_typed_hot_calls_send_what_emit_sends(collectors, ring: bool) -> N
     def body(em: SocketEmitter) -> None:
         for kind, args, fields, data in calls:
             if kind.startswith("pipe."):
-                em.pipe_io(kind, *args, data)  # type: ignore[arg-type]
+                em.pipe_io(kind, *args, data)  # type: ignore[arg-type, call-arg]
             else:
-                em.queue_io(kind, *args, data)  # type: ignore[arg-type]
+                em.queue_io(kind, *args, data)  # type: ignore[arg-type, call-arg]
             em.emit(kind, fields, data)
 
     pid = fork_writer(str(collector.path), body, ring=ring)

@@ -26,13 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def trace_of(path: Path, tmp_path: Path) -> dict[str, Any]:
     out = tmp_path / f"{path.stem}.json"
     export_file(path, out)
-    return json.loads(out.read_text(encoding="ascii"))
+    trace: dict[str, Any] = json.loads(out.read_text(encoding="ascii"))
+    return trace
 
 
 def check_rules(trace: dict[str, Any]) -> list[dict[str, Any]]:
     """The rules every export keeps; returns the trace events."""
     assert trace["displayTimeUnit"] == "ns"
-    events = trace["traceEvents"]
+    events: list[dict[str, Any]] = trace["traceEvents"]
     names = {e["pid"]: e["args"]["name"] for e in events
              if e["ph"] == "M" and e["name"] == "process_name"}
     sort = {e["pid"]: e["args"]["sort_index"] for e in events

@@ -3,12 +3,14 @@ signal dispositions, sampled from the kernel (``--run`` and ``--pid``)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
@@ -25,7 +27,7 @@ pytestmark = pytest.mark.slow
 async def test_os_pipe_and_fork_direction_and_both_ends() -> None:
     w = await Watched(LiveSource(program("raw_pipe", "6", "0.2"), title="pipe")).start()
     try:
-        def paired(w: Watched) -> tuple[dict, dict] | None:
+        def paired(w: Watched) -> tuple[dict[str, Any], dict[str, Any]] | None:
             for pid, chans in w.chans.items():
                 for chan in chans.values():
                     if chan["type"] == "pipe" and chan["dir"] == "out" and chan["peer"]:
@@ -124,7 +126,7 @@ async def test_raw_sysv_queue_names_its_sender_and_receiver() -> None:
         producer, consumer = int(producer), int(consumer)
         msqid = int(next(x for x in w.lines() if x.startswith("queue")).split()[1])
 
-        def both(w: Watched) -> tuple[dict, dict] | None:
+        def both(w: Watched) -> tuple[dict[str, Any], dict[str, Any]] | None:
             sent = w.chans.get(producer, {}).get(f"q{msqid}")
             got = w.chans.get(consumer, {}).get(f"q{msqid}")
             return (sent, got) if sent and got else None
@@ -163,7 +165,7 @@ async def test_multiprocessing_tree_pipes_and_a_stopped_consumer_backlog() -> No
         await w.until(lambda w: pipe_peer(consumer, "socketpair", main),
                       what="the Pipe's socketpair between consumer and main")
         for worker in pool:
-            await w.until(lambda w, p=worker: pipe_peer(p, "pipe", main),
+            await w.until(functools.partial(lambda p, _w: pipe_peer(p, "pipe", main), worker),
                           what=f"pool worker {worker}'s pipes to main")
         await w.source.send(SendSignal(consumer, signal.SIGSTOP))
 

@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from ipccore.monitor.live import LiveSource
-from ipccore.observe.strace import StraceParser, first_string, split_args, unescape
-from ipccore.observe.tracer import STRING_MAX, TRACED_CALLS
+from ipccore.observe.strace import (
+    STRING_MAX,
+    TRACED_CALLS,
+    StraceParser,
+    first_string,
+    split_args,
+    unescape,
+)
 from ipcevents.replay import ReplaySource
 from tests.monitor.observe_helpers import Watched, program
 

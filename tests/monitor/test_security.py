@@ -204,7 +204,8 @@ def test_nothing_is_unpickled_or_evaluated() -> None:
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module.split(".")[0]]
             if FORBIDDEN_MODULES.intersection(names):
-                found.append(f"{path.relative_to(REPO)}:{node.lineno} imports {names}")
+                line = getattr(node, "lineno", 0)
+                found.append(f"{path.relative_to(REPO)}:{line} imports {names}")
             if isinstance(node, ast.Call):
                 fn = node.func
                 name = fn.id if isinstance(fn, ast.Name) else (

@@ -21,7 +21,7 @@ RAW = ("\x1b", "\x07", "\x9b", "\x00", "\x08")
 
 def _segments_text(app: MonitorApp) -> list[str]:
     log = app.query_one(EventLog)
-    texts = []
+    texts: list[str] = []
     for y in range(log.size.height):
         texts.extend(seg.text for seg in log.render_line(y))
     return texts

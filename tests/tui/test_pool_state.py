@@ -19,7 +19,7 @@ def test_pool_recording_labels_workers_by_id_and_names_the_restart() -> None:
     events = recording("pool", False)
     state = fold(events)
     workers = {pid: v for pid, v in state.procs.items() if v.worker_id is not None}
-    assert sorted(v.worker_id for v in workers.values()) == [0, 1, 1, 2]
+    assert sorted(v.worker_id or 0 for v in workers.values()) == [0, 1, 1, 2]
     killed = [v for v in workers.values() if v.state_text == "killed by SIGKILL"]
     assert len(killed) == 1
     assert killed[0].label == "worker #1"

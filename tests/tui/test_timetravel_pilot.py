@@ -56,8 +56,8 @@ async def test_pause_step_back_past_the_sigkill_and_forward_again() -> None:
         assert "killed by SIGKILL" in subtitle(app, KILLED)
         # The log's cursor is on the reap, its last line as of that moment.
         log = app.query_one(EventLog)
-        assert log.cursor == len(log.lines) - 1  # type: ignore[attr-defined]
-        assert log.lines[-1].seq == events[reap - 1].seq  # type: ignore[attr-defined]
+        assert log.cursor == len(log.lines) - 1
+        assert log.lines[-1].seq == events[reap - 1].seq
         await pilot.press("space")
         await pilot.pause()
         assert app.travel.cursor is None

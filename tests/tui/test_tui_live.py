@@ -26,7 +26,7 @@ pytestmark = [
 
 def _status(pid: int) -> str:
     try:
-        return psutil.Process(pid).status()
+        return str(psutil.Process(pid).status())
     except psutil.NoSuchProcess:
         return "gone"
 

@@ -30,8 +30,9 @@ def test_sibling_child1_killed_after_five_messages(handwritten: bool) -> None:
     child1, child2 = sorted(state.procs)[1:]
     assert state.procs[child1].state_text == "killed by SIGKILL"
     assert state.procs[child1].msgs_in == 5
-    assert state.procs[child1].last_message is not None
-    assert state.procs[child1].last_message.startswith(f"from {child2}")
+    last = state.procs[child1].last_message
+    assert last is not None
+    assert last.startswith(f"from {child2}")
     assert state.procs[child2].msgs_out == 5
     assert state.procs[child2].state_text == "exited with code 0"
     assert state.procs[master].role == "master"
