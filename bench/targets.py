@@ -7,6 +7,7 @@ from bench.report import Target
 _MONITORED = (("pipe-pingpong", "pipe ping-pong"), ("pipe-oneway", "pipe flood"),
               ("queue-pingpong", "queue ping-pong"), ("queue-oneway", "queue flood"))
 
+# Parallel data: one Target per row, alike by design (the duplicate finder pairs them).
 TARGETS = [
     Target("pipe ping-pong DGRAM ≥ 0.92 of raw", "pipe-pingpong-dgram", "ipccore",
            "raw socketpair", min_ratio=0.92),

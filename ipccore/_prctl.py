@@ -6,15 +6,15 @@ cleanup runs; :mod:`ipccore.monitor`).
 
 from __future__ import annotations
 
-import ctypes
 import os
 from typing import Any
 
+from ipccore._libc import libc
+
 _PR_SET_NAME = 15
 _PR_SET_PDEATHSIG = 1
-_libc: Any = ctypes.CDLL(None, use_errno=True)
-"""Loaded once in the parent: loading it in every child cost ~80 page faults a spawn."""
-_prctl = _libc.prctl
+_prctl: Any = libc().prctl
+"""Looked up once in the parent: loading libc in every child cost ~80 page faults a spawn."""
 
 
 def prctl(option: int, arg: int | bytes) -> int:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ipccore._libc import libc
+
 PROC_TABLE = "/proc/sysvipc/msg"
 
 _MSG_COPY = 0o40000
@@ -105,8 +107,7 @@ def msgmnb() -> int:
 @cache
 def _msgrcv() -> Any:
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.msgrcv
+        fn = libc().msgrcv
     except (OSError, AttributeError):
         return None
     fn.restype = ctypes.c_ssize_t

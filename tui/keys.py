@@ -70,6 +70,8 @@ class KeyRow:
 
 _TO_TARGET = "to the selected pane (or all children)"
 
+# Parallel data: one KeyRow per key, alike by design (the duplicate finder pairs them).
+
 KEYS: tuple[KeyRow, ...] = (
     KeyRow("up/k, down/j", "select the previous / next process pane (or click a pane)",
            (Action("down,j", "select(1)", "next"), Action("up,k", "select(-1)", "prev")),

@@ -46,6 +46,8 @@ def meaningful_name(name: object, role: str = "") -> bool:
 
 def describe(event: Event) -> str:
     """The log text of an event: plain, bounded, single-line."""
+    # One branch per kind, alike in shape: a table of formats in code form (each kind
+    # reads different fields), which the duplicate finder pairs by shape.
     f = event.get
     kind = event.kind
     if kind in ("pipe.write", "pipe.read", "queue.push", "queue.pop"):

@@ -42,6 +42,8 @@ class Lines:
     signal_end: str
 
 
+# EN and ZH are parallel data (one line per field, the same fields in the same order);
+# the duplicate finder pairs them by shape, and that is the point.
 EN = Lines(
     pipe_child='Child {pid}: data from the master - "{data}".',
     pipe_greeting="{pid}, hello!",

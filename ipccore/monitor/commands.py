@@ -10,7 +10,6 @@ refused, is reported as ``monitor.command``; its effects come back as ordinary e
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import select
 import signal
@@ -21,28 +20,14 @@ from typing import assert_never
 import psutil  # type: ignore[import-untyped, unused-ignore]
 import sysv_ipc
 
+from ipccore._libc import pidfd_getfd
 from ipccore.constants import PIPE_TYPE_STREAM
 from ipccore.errors import CommandRefused
 from ipccore.monitor.collector import Collector
 from ipcevents.events import preview, signal_name
 from ipcevents.source import Command, PushQueue, SendSignal, WritePipe
 
-_SYS_PIDFD_GETFD = 438
 WRITE_TIMEOUT_S = 1.0
-
-
-def _pidfd_getfd(pid: int, fd: int) -> int:
-    """A duplicate, in this process, of file descriptor ``fd`` of process ``pid``."""
-    pidfd = os.pidfd_open(pid)
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        dup = int(libc.syscall(_SYS_PIDFD_GETFD, pidfd, fd, 0))
-        if dup < 0:
-            err = ctypes.get_errno()
-            raise OSError(err, os.strerror(err))
-        return dup
-    finally:
-        os.close(pidfd)
 
 
 def in_tree(collector: Collector, pid: int) -> bool:
@@ -111,7 +96,7 @@ def _write(collector: Collector, cmd: WritePipe) -> None:
     if end is None:
         raise CommandRefused(f"pid {cmd.pid} is not a monitored child with a pipe")
     try:
-        dup = _pidfd_getfd(end.master, end.fd)
+        dup = pidfd_getfd(end.master, end.fd)
     except OSError as exc:
         raise CommandRefused(f"cannot reach the pipe of {cmd.pid}: {exc.strerror}") from None
     sock = socket.socket(fileno=dup)

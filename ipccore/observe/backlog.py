@@ -10,41 +10,24 @@ duplicate shares the open file, so it changes no reader or writer count. It is h
 from __future__ import annotations
 
 import array
-import contextlib
-import ctypes
 import fcntl
 import os
 import termios
 
-_SYS_PIDFD_GETFD = 438
-_libc: ctypes.CDLL | None = None
-
-
-def _syscall() -> ctypes.CDLL:
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc
+from ipccore._libc import pidfd_getfd
 
 
 def pipe_backlog(pid: int, fd: int) -> int | None:
     """Bytes buffered in the pipe behind ``pid``'s ``fd``; None when it cannot be asked."""
     try:
-        pidfd = os.pidfd_open(pid)
+        dup = pidfd_getfd(pid, fd)
     except OSError:
         return None
     try:
-        dup = int(_syscall().syscall(_SYS_PIDFD_GETFD, pidfd, fd, 0))
-        if dup < 0:
-            return None
-        try:
-            buf = array.array("i", [0])
-            fcntl.ioctl(dup, termios.FIONREAD, buf, True)
-            return int(buf[0])
-        except OSError:
-            return None
-        finally:
-            os.close(dup)
+        buf = array.array("i", [0])
+        fcntl.ioctl(dup, termios.FIONREAD, buf, True)
+        return int(buf[0])
+    except OSError:
+        return None
     finally:
-        with contextlib.suppress(OSError):
-            os.close(pidfd)
+        os.close(dup)

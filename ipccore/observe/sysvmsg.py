@@ -15,6 +15,7 @@ import os
 import struct
 from dataclasses import dataclass
 
+from ipccore._libc import libc
 from ipccore._sysv import read_table
 
 _LIMITS = ("msgmni", "msgmax", "msgmnb")
@@ -22,14 +23,6 @@ _IPC_RMID, _IPC_STAT = 0, 2
 _MSQID_DS_SIZE = 120
 _QBYTES_OFFSET = 88
 """``msg_qbytes`` in glibc's ``struct msqid_ds`` on 64-bit Linux (x86_64, aarch64)."""
-_libc: ctypes.CDLL | None = None
-
-
-def _c() -> ctypes.CDLL:
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +50,7 @@ def capacity(msqid: int) -> int | None:
     if struct.calcsize("P") != 8:
         return None
     buf = ctypes.create_string_buffer(_MSQID_DS_SIZE)
-    if _c().msgctl(ctypes.c_int(msqid), ctypes.c_int(_IPC_STAT), buf) != 0:
+    if libc().msgctl(ctypes.c_int(msqid), ctypes.c_int(_IPC_STAT), buf) != 0:
         return None
     return int.from_bytes(buf.raw[_QBYTES_OFFSET:_QBYTES_OFFSET + 8], "little")
 
@@ -87,6 +80,6 @@ def remove(msqid: int, key: int) -> None:
     if not row.ours:
         raise QueueRefused(f"queue {msqid} belongs to uid {row.uid}: only your own queues "
                            "can be removed")
-    if _c().msgctl(ctypes.c_int(msqid), ctypes.c_int(_IPC_RMID), None) != 0:
+    if libc().msgctl(ctypes.c_int(msqid), ctypes.c_int(_IPC_RMID), None) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))

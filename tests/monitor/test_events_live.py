@@ -91,13 +91,18 @@ def _script(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-async def test_commands_reach_a_real_program(tmp_path: Path) -> None:
-    key = fresh_key()
-    source = LiveSource([sys.executable, _script(tmp_path, ECHO), str(key)], title="echo")
+async def _started(tmp_path: Path, program: str, key: int) -> tuple[LiveSource, Path]:
+    """A live source running ``program`` with ``key``, and its collector's private dir."""
+    source = LiveSource([sys.executable, _script(tmp_path, program), str(key)], title="prog")
     await source.start()
     assert source.collector is not None
+    return source, source.collector.path.parent
+
+
+async def test_commands_reach_a_real_program(tmp_path: Path) -> None:
+    key = fresh_key()
+    source, private_dir = await _started(tmp_path, ECHO, key)
     assert source.process is not None
-    private_dir = source.collector.path.parent
     try:
         s = Stream(source)
         hello = await s.until(lambda e: e.kind == "proc.hello" and e.get("role") == "child")
@@ -157,11 +162,7 @@ async def test_signal_to_a_child_of_the_tree(tmp_path: Path) -> None:
 async def test_stop_leaves_nothing_behind(tmp_path: Path) -> None:
     """The program blocks forever: stop() must end it, its child, and its queue."""
     key = fresh_key()
-    source = LiveSource([sys.executable, _script(tmp_path, BLOCKED), str(key)], title="b")
-    await source.start()
-    assert source.collector is not None
-    assert source.process is not None
-    private_dir = source.collector.path.parent
+    source, private_dir = await _started(tmp_path, BLOCKED, key)
     try:
         s = Stream(source)
         await s.until(lambda e: e.kind == "proc.hello" and e.get("role") == "child")
