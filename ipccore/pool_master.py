@@ -231,7 +231,7 @@ class Supervisor:
         board.release(wid)  # the next worker of this id starts with an empty slot
         _emit("pool.exit", {"worker_id": wid, "child": pid, "code": code, "signal": sig,
                             "requeued": held is not None})
-        if not self.stopping:
+        if not (self.stopping or pool._stop_requested):
             self._spawn(wid, pid)
 
     def _spawn(self, wid: int, previous: int | None) -> None:

@@ -49,6 +49,9 @@ def run_worker(pool: Pool, worker_id: int) -> None:
         pool.running = False
 
     signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C reaches the whole process group: the master alone turns it into a
+    # graceful stop, a worker waits for the SIGTERM that follows.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     assert pool._board is not None
     pool._board.set_ready(worker_id, os.getpid())  # the master may SIGTERM it now
     call(pool, pool._callbacks.get("workerstart"), worker_id)

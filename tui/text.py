@@ -78,6 +78,10 @@ def describe(event: Event) -> str:
         return f"started child {f('child')} (id {f('id')}, pipe_type {f('pipe_type')})"
     if kind == "proc.name":
         return f"named {clip(f('name', ''), 60)}"
+    if kind == "proc.exec":
+        return clip(f"exec {f('path')} {f('args', '')}".rstrip())
+    if kind == "pipe.close":
+        return f"closed pipe fd {f('fd')}"
     if kind == "proc.exit":
         return f"exit code {f('code')}"
     if kind in ("proc.reap", "proc.gone"):

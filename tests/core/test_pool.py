@@ -176,6 +176,24 @@ def test_4438_sigterm_waits_for_every_worker_to_finish(tmp_path: Path) -> None:
     assert all(float(w[2]) <= ended for w in stopped)
 
 
+def test_ctrl_c_to_the_process_group_stops_gracefully(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    pool = Pool(3)
+    pool.on("WorkerStart", lambda p, wid: _idle_until_term(p, log, wid))
+    pool.on("WorkerStop", lambda p, wid: note(log, f"stop {wid}"))
+
+    def master(_w: Process) -> None:
+        os.setpgid(0, 0)  # a group of its own, as a shell gives a job
+        raise SystemExit(0 if pool.start() else 1)
+
+    mpid = Process(master, pipe_type=0).start()
+    wait_for(lambda: len(words(log, "start")) >= 3, what="3 workers")
+    os.killpg(mpid, signal.SIGINT)  # what Ctrl-C does
+    assert reap(mpid, 60) == (0, 0)
+    assert sorted(w[1] for w in words(log, "stop")) == ["0", "1", "2"]
+    assert len(words(log, "start")) == 3  # none restarted on the way out
+
+
 def test_a_worker_that_ignores_sigterm_is_killed_after_max_wait_time(tmp_path: Path) -> None:
     log = tmp_path / "log"
     pool = Pool(1)

@@ -43,3 +43,9 @@ def test_pool_log_lines_say_what_happened_to_which_worker() -> None:
     assert all(t.startswith("worker #") and " takes " in t for t in texts["pool.message"])
     assert texts["pool.start"][0].startswith("pool of 3 workers, queue 0x")
     assert texts["pool.end"] == ["pool ended"]
+
+
+def test_exec_and_close_read_as_sentences() -> None:
+    exec_event = Event(0, 1.0, 7, "proc.exec", {"path": "/bin/echo", "args": "'hi there'"})
+    assert describe(exec_event) == "exec /bin/echo 'hi there'"
+    assert describe(Event(0, 1.0, 7, "pipe.close", {"fd": 4})) == "closed pipe fd 4"
