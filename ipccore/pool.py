@@ -150,11 +150,14 @@ class Pool:
         """Run the master until shutdown; True when it ended cleanly."""
         if self.master_pid is not None:
             raise IPCError("this Pool was already started")
-        if self.ipc_type == IPC_NONE and "workerstart" not in self._callbacks:
-            raise IPCError("an IPC_NONE pool needs a WorkerStart callback: it is the "
-                           "workers' whole life")
-        if self.ipc_type != IPC_NONE and "message" not in self._callbacks:
-            raise IPCError("a pool with messages needs a Message callback")
+        has_start = "workerstart" in self._callbacks
+        if "message" not in self._callbacks and not (
+                self.ipc_type == IPC_UNIXSOCK and has_start):
+            if self.ipc_type == IPC_MSGQUEUE:
+                raise IPCError("an IPC_MSGQUEUE pool needs a Message callback")
+            if not has_start:
+                raise IPCError("a pool without a Message callback needs a WorkerStart "
+                               "callback: it is the workers' whole life")
         from ipccore.pool_master import Supervisor
 
         self._msgmax = _sysv.msgmax()

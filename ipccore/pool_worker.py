@@ -57,8 +57,8 @@ def run_worker(pool: Pool, worker_id: int) -> None:
     call(pool, pool._callbacks.get("workerstart"), worker_id)
     if pool.ipc_type == IPC_MSGQUEUE:
         _queue_loop(pool, worker_id)
-    elif pool.ipc_type == IPC_UNIXSOCK:
-        _socket_loop(pool, worker_id)
+    elif pool.ipc_type == IPC_UNIXSOCK and "message" in pool._callbacks:
+        _socket_loop(pool, worker_id)  # without Message the sockets are the user's
     if not pool._detached:
         call(pool, pool._callbacks.get("workerstop"), worker_id)
 

@@ -112,6 +112,50 @@ def test_unixsock_messages_reach_the_named_worker_and_survive_its_restart(
     assert [w for w in words(log, "msg") if w[3:] == ["die"]][1][2] in pids1
 
 
+def test_swoole_doc_example_export_socket_between_two_workers(tmp_path: Path) -> None:
+    """Swoole's own IPC_UNIXSOCK + coroutine example: no Message callback, worker 1
+    talks to worker 0 through getProcess(0)->exportSocket()."""
+    log = tmp_path / "log"
+    pool = Pool(2, IPC_UNIXSOCK, 0, True)
+
+    async def start(p: Pool, wid: int) -> None:
+        sock = p.get_process(0).export_socket()
+        if wid == 0:
+            note(log, f"0 got {(await sock.recv()).decode()}")
+            await sock.send("hello proc1")
+        else:
+            await sock.send("hello proc0")
+            note(log, f"1 got {(await sock.recv()).decode()}")
+            p.shutdown()
+        while p.running:
+            await asyncio.sleep(0.01)
+
+    pool.on("WorkerStart", start)
+    master = start_master(pool)
+    assert reap(master, 60) == (0, 0)
+    assert sorted(" ".join(w) for w in lines(log)) == ["0 got hello proc0", "1 got hello proc1"]
+
+
+def test_write_in_a_worker_is_read_through_its_process_elsewhere(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    pool = Pool(2, IPC_UNIXSOCK)
+
+    def message(p: Pool, data: bytes) -> None:
+        p.write(b"answer to " + data)
+
+    def start(p: Pool, wid: int) -> None:
+        if wid == 1:
+            p.send_message("question", 0)
+            note(log, f"read {p.get_process(0).read().decode()}")
+            p.shutdown()
+
+    pool.on("Message", message)
+    pool.on("WorkerStart", start)
+    master = start_master(pool)
+    assert reap(master, 60) == (0, 0)
+    assert words(log, "read") == [["read", "answer", "to", "question"]]
+
+
 def test_4231_get_process_names_the_restarted_worker_and_it_still_gets_sigterm(
         tmp_path: Path) -> None:
     """Swoole #4231: after worker A restarts, B's getProcess(A) kept A's old pid, and
@@ -139,6 +183,8 @@ def test_4231_get_process_names_the_restarted_worker_and_it_still_gets_sigterm(
     pool.on("WorkerStop", lambda p, wid: note(log, f"term {wid} {os.getpid()}"))
     master = start_master(pool)
     wait_for(lambda: words(log, "seen"), what="B to see A's new pid")
+    wait_for(lambda: len([w for w in words(log, "start") if w[1] == "0"]) >= 2,
+             what="A's second life to start")  # its pid is on the board before it runs
     a_pids = [w[2] for w in words(log, "start") if w[1] == "0"]
     new, old = words(log, "seen")[0][1:]
     assert old == a_pids[0]
@@ -378,5 +424,7 @@ def test_pool_calls_in_the_wrong_place_fail_clearly() -> None:
         sock_pool.send_message(b"123456789", 0)
     with pytest.raises(TypeError):
         sock_pool.send_message(5, 0)  # type: ignore[arg-type]
-    with pytest.raises(IPCError, match="Message"):
+    with pytest.raises(IPCError, match="WorkerStart"):
         sock_pool.start()
+    with pytest.raises(IPCError, match="Message"):
+        Pool(1, IPC_MSGQUEUE).start()
