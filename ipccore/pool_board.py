@@ -43,7 +43,9 @@ class Board:
         return worker_id * self._stride
 
     def pid(self, worker_id: int) -> int:
-        """The worker's current pid, 0 before its first start."""
+        """The worker's current pid, 0 before its first start and after the pool ended."""
+        if self._map.closed:
+            return 0
         return int(_HEAD.unpack_from(self._map, self._at(worker_id))[0])
 
     def set_pid(self, worker_id: int, pid: int) -> None:

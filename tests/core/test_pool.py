@@ -428,3 +428,19 @@ def test_pool_calls_in_the_wrong_place_fail_clearly() -> None:
         sock_pool.start()
     with pytest.raises(IPCError, match="Message"):
         Pool(1, IPC_MSGQUEUE).start()
+
+
+def test_a_held_process_names_no_pid_once_the_pool_has_ended() -> None:
+    pool = Pool(1)
+    seen: list[int | None] = []
+
+    def start(p: Pool, _none: None) -> None:
+        seen.append(p.get_process(0).pid)
+        p.shutdown()
+
+    pool.on("WorkerStart", lambda p, wid: time.sleep(0.01))
+    pool.on("Start", start)
+    assert pool.start() is True  # in this process: the master returns here
+    assert seen[0] is not None
+    assert seen[0] > 0
+    assert pool.get_process(0).pid is None
