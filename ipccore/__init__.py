@@ -15,17 +15,29 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ipccore import errors
-from ipccore.constants import IPC_NOWAIT, MODE_BALANCE, MODE_ORIENT
+from ipccore.constants import (
+    IPC_MSGQUEUE,
+    IPC_NONE,
+    IPC_NOWAIT,
+    IPC_UNIXSOCK,
+    MODE_BALANCE,
+    MODE_ORIENT,
+)
 
 if TYPE_CHECKING:
+    from ipccore.pool import Pool
     from ipccore.process import Process
     from ipccore.signals import WaitResult
     from ipccore.timer import Timer, event_wait, run
 
 __all__ = [
+    "IPC_MSGQUEUE",
+    "IPC_NONE",
     "IPC_NOWAIT",
+    "IPC_UNIXSOCK",
     "MODE_BALANCE",
     "MODE_ORIENT",
+    "Pool",
     "Process",
     "Timer",
     "WaitResult",
@@ -35,6 +47,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Pool": "ipccore.pool",
     "Process": "ipccore.process",
     "WaitResult": "ipccore.signals",
     "Timer": "ipccore.timer",
