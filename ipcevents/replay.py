@@ -151,6 +151,11 @@ class ReplaySource:
     def title(self) -> str:
         return self._title
 
+    @property
+    def recording(self) -> Path:
+        """The file replayed (what the monitor's trace export reads)."""
+        return self.path
+
     async def start(self) -> None:
         if not self.path.is_file():
             raise FileNotFoundError(f"no recording at {str(self.path)!r}")

@@ -18,6 +18,7 @@ from pathlib import Path
 from ipccore.demos import NAMES
 from ipcevents.source import EventSource
 from tui.crash import EXIT_CRASHED, summary
+from tui.runs import RunRecordings
 
 DEMO_NAMES = (*NAMES, "playground")
 VIEWS = ("panes", "sequence")
@@ -48,7 +49,8 @@ USAGE = """\
 python -m tui [--demo NAME [--speed F] | --replay FILE | --attach SOCKET]
        python -m tui --run [--trace] -- COMMAND [ARG...]
        python -m tui --pid PID [--trace]
-       any of them + [--screenshot OUT.svg [--at SECONDS] [--size WxH]]"""
+       any of them + [--screenshot OUT.svg [--at SECONDS] [--size WxH]]
+       any of them + --serve [--host H] [--port P]   (in a browser)"""
 
 DESCRIPTION = """\
 Watch processes talk: one pane per process, its pipes, SysV queues and signals,
@@ -71,6 +73,8 @@ examples:
   an ipccore program started elsewhere: the monitor first, then the program
     mkdir -m 700 /tmp/me && python -m tui --attach /tmp/me/mon.sock
     IPCCORE_MONITOR=/tmp/me/mon.sock python prog.py
+  in a browser, each tab its own monitor and run (http://127.0.0.1:8000/)
+    python -m tui --serve --demo signal
   no terminal: save the final screen of a replay as SVG, then exit
     python -m tui --replay run.ndjson --screenshot out.svg --size 80x24
 
@@ -111,6 +115,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, metavar="R",
                         help="with --replay: 1 plays as recorded, 0.25 four times slower, "
                         "0 as fast as possible (default 1; 0 with --screenshot)")
+    parser.add_argument("--serve", action="store_true",
+                        help="serve the monitor to browsers: each tab its own monitor and "
+                        "run of these arguments")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="with --serve: the address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="with --serve: the port (default 8000)")
     args = parser.parse_args(argv)
     args.command = command
     if args.run and not command:
@@ -119,6 +130,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("a command after -- needs --run")
     if args.trace and not (args.run or args.pid is not None):
         parser.error("--trace goes with --run or --pid")
+    if args.serve and args.screenshot is not None:
+        parser.error("--serve and --screenshot do not go together")
+    if not 0 < args.port < 65536:
+        parser.error("--port must be 1..65535")
     if args.speed <= 0:
         parser.error("--speed must be positive")
     if args.at is not None and args.at < 0:
@@ -130,14 +145,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def demo_factory(name: str, speed: float = 1.0) -> Factory:
-    """A factory starting demo ``name`` (or the playground) through the live source."""
+def demo_factory(name: str, speed: float = 1.0, runs: RunRecordings | None = None) -> Factory:
+    """A factory starting demo ``name`` (or the playground) through the live source; with
+    ``runs``, each run is recorded (so it can be exported)."""
     from ipccore.monitor.live import LiveSource
+
+    def record() -> Path | None:
+        return runs.next_path() if runs is not None else None
 
     if name == "playground":
         argv = [sys.executable, "-m", "ipccore.demos.playground", "--speed", str(speed)]
-        return lambda: LiveSource(argv, title="playground")
-    return lambda: LiveSource.for_demo(name, speed=speed)
+        return lambda: LiveSource(argv, title="playground", record=record())
+    return lambda: LiveSource.for_demo(name, speed=speed, record=record())
 
 
 def replay_factory(path: Path, rate: float = 1.0) -> Factory:
@@ -149,18 +168,20 @@ def replay_factory(path: Path, rate: float = 1.0) -> Factory:
     return lambda: ReplaySource(path, rate=rate)
 
 
-def attach_factory(path: str) -> Factory:
+def attach_factory(path: str, runs: RunRecordings | None = None) -> Factory:
     from ipccore.monitor.live import AttachSource
 
-    return lambda: AttachSource(path)
+    return lambda: AttachSource(path, record=runs.next_path() if runs is not None else None)
 
 
-def run_factory(command: list[str], trace: bool = False) -> Factory:
+def run_factory(command: list[str], trace: bool = False,
+                runs: RunRecordings | None = None) -> Factory:
     """Any program, watched from the kernel (and through strace with ``trace``)."""
     from ipccore.monitor.live import LiveSource
 
     title = "run " + " ".join(command)
-    return lambda: LiveSource(command, title=title[:60], trace=trace)
+    return lambda: LiveSource(command, title=title[:60], trace=trace,
+                              record=runs.next_path() if runs is not None else None)
 
 
 def pid_factory(pid: int, trace: bool = False) -> Factory:
@@ -176,13 +197,20 @@ def pid_factory(pid: int, trace: bool = False) -> Factory:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if args.serve:
+        from tui.serve import serve
+
+        return serve(argv, args.host, args.port)
     from tui.app import MonitorApp
 
+    # Live runs are recorded so the palette can export them (not for a headless screenshot).
+    runs = RunRecordings() if args.screenshot is None else None
     factory: Factory | None = None
     try:
         if args.demo:
-            factory = demo_factory(args.demo, args.speed)
+            factory = demo_factory(args.demo, args.speed, runs)
         elif args.replay:
             rate = args.rate
             if rate is None:
@@ -190,9 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                 rate = 0.0 if instant else 1.0
             factory = replay_factory(args.replay, rate)
         elif args.attach:
-            factory = attach_factory(args.attach)
+            factory = attach_factory(args.attach, runs)
         elif args.run:
-            factory = run_factory(args.command, args.trace)
+            factory = run_factory(args.command, args.trace, runs)
         elif args.pid is not None:
             factory = pid_factory(args.pid, args.trace)
     except SourceMissing as exc:
@@ -200,13 +228,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = MonitorApp(
         factory,
-        picker=None if factory else (lambda name: demo_factory(name, args.speed)),
+        picker=None if factory else (lambda name: demo_factory(name, args.speed, runs)),
         screenshot=args.screenshot,
         screenshot_at=args.at,
         view=args.view,
+        runs=runs,
     )
     headless = args.screenshot is not None
-    result = app.run(headless=headless, size=args.size if headless else None)
+    try:
+        result = app.run(headless=headless, size=args.size if headless else None)
+    finally:
+        if runs is not None:
+            runs.close()
     if app.crash is not None:
         error, report = app.crash
         note = textwrap.fill(summary(error, report), width=79, break_on_hyphens=False,

@@ -14,8 +14,9 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -42,6 +43,7 @@ from tui.screens.inspector import InspectorScreen
 from tui.screens.picker import DemoPicker
 from tui.targets import pipe_write_refusal, queue_choices, signal_targets, target_description
 from tui.text import ending_of
+from tui.trace_export import default_target, export_run, recording_of
 from tui.travel import Travel, next_rate
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
@@ -51,6 +53,9 @@ from tui.widgets.queues import QueuePanel
 from tui.widgets.sequence import SequenceView
 from tui.widgets.signals import SignalPanel
 from tui.widgets.status import StatusLine
+
+if TYPE_CHECKING:
+    from tui.runs import RunRecordings
 
 SourceFactory = Callable[[], EventSource]
 NARROW_BELOW = 110
@@ -93,12 +98,15 @@ class MonitorApp(App[int]):
         screenshot: Path | None = None,
         screenshot_at: float | None = None,
         view: str = "panes",
+        runs: RunRecordings | None = None,
     ) -> None:
         super().__init__()
         self.factory = factory
         self.picker = picker
         self.screenshot = screenshot
         self.screenshot_at = screenshot_at
+        self.runs = runs
+        """Where live runs are recorded (removed when the app unmounts), or None."""
         self.view = view
         """``panes`` or ``sequence`` (``v`` switches)."""
         self.travel = Travel()
@@ -109,6 +117,8 @@ class MonitorApp(App[int]):
         self._drawn: tuple[object, ...] | None = None
         self.crash: tuple[BaseException, Path | None] | None = None
         """The unexpected error that ended the app, and where its traceback was saved."""
+        self.recording: Path | None = None
+        """The current run's recording: what *Export Perfetto trace* reads."""
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -156,6 +166,7 @@ class MonitorApp(App[int]):
             self.notify(f"cannot start: {exc}", severity="error", timeout=10, markup=False)
             self.source = None
             return
+        self.recording = recording_of(self.source)
         self.run_worker(
             self._ingest(self.source, self.travel),
             name="ingest",
@@ -217,6 +228,36 @@ class MonitorApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.stop_source()
+        if self.runs is not None:
+            self.runs.close()
+
+    def action_export_trace(self) -> None:
+        """Ask where (a replay: beside its recording; a live run: the working directory),
+        then write the Perfetto trace in a thread and say where it went."""
+        recording = self.recording
+        if recording is None:
+            self.notify("This run is not recorded, so there is nothing to export.",
+                        severity="warning")
+            return
+        private = self.runs is not None and self.runs.owns(recording)
+        title = self.source.title if self.source is not None else "run"
+        default = default_target(recording, title, private, Path.cwd())
+
+        def chosen(answer: str | None) -> None:
+            if answer:
+                self.run_worker(partial(self._export, recording, Path(answer), private),
+                                name="export", group="export", thread=True,
+                                exit_on_error=False)
+
+        self.push_screen(TextPrompt("Write the Perfetto trace of this run to:", str(default),
+                                    str(default), hint="Enter to write, Esc to cancel"),
+                         chosen)
+
+    def _export(self, recording: Path, target: Path, live: bool) -> None:
+        message, ok = export_run(recording, target, live)
+        self.call_from_thread(self.notify, message, title="Perfetto trace",
+                              severity="information" if ok else "error", timeout=15,
+                              markup=False)
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected error anywhere in the app: save its traceback to a private file

@@ -157,7 +157,8 @@ KEYS: tuple[KeyRow, ...] = (
     KeyRow("Q", "the machine's SysV queues, not only the program's",
            (Action("Q", "machine_queues", "queues", "Machine queues",
                    "every SysV queue on this machine"),), bound=False),
-    KeyRow("ctrl+p", "command palette (every action above)", bar=("^p", "commands")),
+    KeyRow("ctrl+p", "command palette (every action above, and: export a Perfetto trace)",
+           bar=("^p", "commands")),
     KeyRow("?", "this help",
            (Action("question_mark", "help", "help", "Help", "every key"),),
            bar=("?", "help"), hint=Hint(6, "?", "every key")),
@@ -166,6 +167,13 @@ KEYS: tuple[KeyRow, ...] = (
            bar=("q", "quit")),
 )
 """Every key, in the order a newcomer needs them (the help screen's order)."""
+
+
+PALETTE_ONLY: tuple[Action, ...] = (
+    Action("", "export_trace", "export", "Export Perfetto trace",
+           "the run on screen as a trace for ui.perfetto.dev / chrome://tracing"),
+)
+"""Actions without a key of their own: only in the command palette (keys are scarce)."""
 
 
 def bound_rows() -> tuple[KeyRow, ...]:
@@ -197,5 +205,5 @@ def guide() -> tuple[tuple[str, str], ...]:
 
 def palette() -> tuple[tuple[str, str, str], ...]:
     """(title, help, app action) of the command palette."""
-    return tuple((action.title, action.about, action.action) for action in actions()
-                 if action.title is not None)
+    return tuple((action.title, action.about, action.action)
+                 for action in (*actions(), *PALETTE_ONLY) if action.title is not None)

@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import TextIO
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
@@ -38,10 +39,16 @@ class _CollectorSource:
     def __init__(self, title: str) -> None:
         self._title = title
         self.collector: Collector | None = None
+        self._record: str | os.PathLike[str] | None = None
 
     @property
     def title(self) -> str:
         return self._title
+
+    @property
+    def recording(self) -> Path | None:
+        """The NDJSON file this source records to (``record=``), or None."""
+        return None if self._record is None else Path(self._record)
 
     def _need(self) -> Collector:
         if self.collector is None:

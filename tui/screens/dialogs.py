@@ -42,22 +42,24 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class TextPrompt(ModalScreen[str | None]):
-    """One line of text (a message to write into a pipe or push into a queue)."""
+    """One line of text (a message to write into a pipe or push into a queue, a path)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
     AUTO_FOCUS = "Input"
 
-    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+    def __init__(self, title: str, placeholder: str = "", value: str = "",
+                 hint: str = "Enter to send, Esc to cancel") -> None:
         super().__init__(classes="dialog-screen")
         self.prompt_title = title
         self.placeholder = placeholder
         self.value = value
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(Text(self.prompt_title), classes="dialog-question")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
-            yield Label(Text("Enter to send, Esc to cancel", "dim"))
+            yield Label(Text(self.hint, "dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
