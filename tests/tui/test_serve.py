@@ -4,6 +4,7 @@ and a stop that ends every run and removes its queues, even with tabs still open
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 
 import aiohttp
@@ -67,7 +68,7 @@ async def test_page_websocket_first_screen_then_nothing_left() -> None:
             while server.alive() and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             assert server.alive() == []
-        took = server.stop()
+        took = server.stop(signal.SIGINT)  # Ctrl+C
         assert server.proc.returncode == 0
         assert took < 10
         assert server.alive() == []
