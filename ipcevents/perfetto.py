@@ -91,11 +91,6 @@ def _args(event: Event) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def _count(event: Event) -> int:
-    count = event.fields.get("count")
-    return count if type(count) is int and count >= 2 else 1
-
-
 def _pipe_key(event: Event) -> Hashable | None:
     """How the collector pairs a read with its write (``ipccore.monitor.order``): receiver,
     size and preview, oldest first; the read's ``from`` then names the writer."""
@@ -293,7 +288,7 @@ class TraceWriter:
 
     def _slice(self, event: Event) -> None:
         kind, pid = event.kind, event.pid
-        count = _count(event)
+        count = event.count
         if count > 1:
             ts0 = event.fields.get("ts0")
             start = float(ts0) if isinstance(ts0, int | float) and ts0 <= event.ts else event.ts
