@@ -19,6 +19,7 @@ from ipccore.demos import NAMES
 from ipcevents.source import EventSource
 from tui.crash import EXIT_CRASHED, summary
 from tui.runs import RunRecordings
+from tui.tab import die_with_server
 
 DEMO_NAMES = (*NAMES, "playground")
 VIEWS = ("panes", "sequence")
@@ -203,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         from tui.serve import serve
 
         return serve(argv, args.host, args.port)
+    die_with_server()
     from tui.app import MonitorApp
 
     # Live runs are recorded so the palette can export them (not for a headless screenshot).

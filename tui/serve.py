@@ -37,6 +37,8 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from tui.tab import ENV_SERVER
+
 QUIT_GRACE_S = 5.0
 """How long a tab's monitor gets to stop its run and leave after being asked to quit."""
 TERM_GRACE_S = 2.0
@@ -84,6 +86,7 @@ class _Tab(AppService):
         # No shell (textual-serve runs its command through one): the pid is the monitor's,
         # and the arguments are never parsed twice.
         env = self._build_environment(width=width, height=height)
+        env[ENV_SERVER] = str(os.getpid())  # the monitor dies with us (tui.tab)
         process = await asyncio.create_subprocess_exec(
             *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True,

@@ -1,5 +1,8 @@
 """``python -m tui --serve``: the page, a tab's websocket with the monitor's first screen,
-and a stop that ends every run and removes its queues, even with tabs still open."""
+and a stop that ends every run and removes its queues, even with tabs still open.
+
+The monitor's screen names its run in the status line (``demo pipe``) and has a
+``processes`` panel; the name ``ipcscope`` is the page's title."""
 
 from __future__ import annotations
 
@@ -33,6 +36,11 @@ async def first_screen(ws: aiohttp.ClientWebSocketResponse, needle: bytes) -> by
     return seen
 
 
+async def first_screen_more(ws: aiohttp.ClientWebSocketResponse, seen: bytes,
+                            needle: bytes) -> bytes:
+    return seen if needle in seen else seen + await first_screen(ws, needle)
+
+
 def test_tab_argv_passes_todays_arguments_through() -> None:
     argv = tab_argv(["--serve", "--demo", "signal", "--port", "9", "--host=0.0.0.0",
                      "--speed", "0.5"])
@@ -58,10 +66,11 @@ async def test_page_websocket_first_screen_then_nothing_left() -> None:
                 assert page.status == 200
                 html = await page.text()
             assert "<html" in html.lower()
+            assert "ipcscope" in html
             assert f"ws://127.0.0.1:{server.port}/ws" in html
             async with http.ws_connect(server.url + "/ws?width=100&height=30") as ws:
-                screen = await first_screen(ws, b"ipcscope")
-                assert b"demo pipe" in screen or b"pipe" in screen
+                screen = await first_screen(ws, b"demo pipe")
+                assert b"processes" in await first_screen_more(ws, screen, b"processes")
                 assert len(server.track()) >= 2  # the tab's monitor and its demo's master
             # The tab closed: its monitor quits and stops its run.
             deadline = time.monotonic() + 15
@@ -83,7 +92,7 @@ async def test_stop_with_tabs_open_ends_every_run_and_its_queues() -> None:
             tabs = [await http.ws_connect(server.url + "/ws?width=100&height=30")
                     for _ in range(2)]
             for ws in tabs:
-                await first_screen(ws, b"ipcscope")
+                await first_screen(ws, b"demo queue")
             deadline = time.monotonic() + 60
             while len(server.new_queues()) < 2 and time.monotonic() < deadline:
                 server.track()
@@ -103,3 +112,28 @@ async def test_stop_with_tabs_open_ends_every_run_and_its_queues() -> None:
                 assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
                                     aiohttp.WSMsgType.CLOSING)
                 await ws.close()
+
+
+@pytest.mark.timeout(180)
+async def test_a_killed_server_takes_its_tabs_with_it() -> None:
+    """SIGKILL leaves the server no say: each tab's monitor gets SIGTERM from the kernel
+    (PR_SET_PDEATHSIG) and quits as ``q`` would, run stopped and queue removed."""
+    with served("--demo", "queue", "--speed", "20") as server:
+        await server.wait_listening()
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(server.url + "/ws?width=100&height=30")
+            await first_screen(ws, b"demo queue")
+            deadline = time.monotonic() + 60
+            while not server.new_queues() and time.monotonic() < deadline:
+                server.track()
+                await asyncio.sleep(0.1)
+            assert len(server.new_queues()) == 1
+            server.track()
+            server.proc.kill()
+            server.proc.wait(10)
+            deadline = time.monotonic() + 20
+            while (server.alive() or server.new_queues()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert server.alive() == []
+            assert server.new_queues() == set()
+            await ws.close()
