@@ -39,7 +39,7 @@ def notices(app: MonitorApp) -> list[str]:
 async def test_replay_exports_beside_its_recording(tmp_path: Path) -> None:
     rec = tmp_path / "pipe.ndjson"
     shutil.copy(RECORDINGS / "pipe.ndjson", rec)
-    app = MonitorApp(lambda: ReplaySource(rec, pace="instant"))
+    app = MonitorApp(lambda: ReplaySource(rec, rate=0.0))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.finished)
         prompt = await choose_export(pilot, app)
@@ -91,7 +91,7 @@ async def test_unrecorded_source_says_so() -> None:
 async def test_unwritable_target_is_a_notice(tmp_path: Path) -> None:
     rec = tmp_path / "pipe.ndjson"
     shutil.copy(RECORDINGS / "pipe.ndjson", rec)
-    app = MonitorApp(lambda: ReplaySource(rec, pace="instant"))
+    app = MonitorApp(lambda: ReplaySource(rec, rate=0.0))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.finished)
         prompt = await choose_export(pilot, app)
