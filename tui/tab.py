@@ -4,8 +4,11 @@ server that started it.
 The server ends its tabs itself when it stops (:mod:`tui.serve`); this covers a server that
 cannot (SIGKILL, a crash). Textual's web driver does not end the app when its input closes,
 so without it such a tab's monitor, and the run it watches, would live on with nobody
-looking. SIGTERM, not SIGKILL: the web driver turns it into a normal quit, which stops the
-run and removes its queues.
+looking. The kernel sends SIGHUP when the server dies (``PR_SET_PDEATHSIG``); the handler
+points stdout and stderr (pipes to the dead server) at ``/dev/null`` and sends SIGTERM, which
+the web driver turns into a normal quit: the run is stopped and its queues removed. Without
+the redirection the quit's own drawing hit the broken pipe and the run's collector
+directory stayed behind.
 """
 
 from __future__ import annotations
@@ -14,20 +17,33 @@ import contextlib
 import ctypes
 import os
 import signal
+from types import FrameType
 
 ENV_SERVER = "IPCSCOPE_SERVED_BY"
 """Set by the server for its tabs: its pid."""
 _PR_SET_PDEATHSIG = 1
 
 
+def _server_gone(_signum: int, _frame: FrameType | None) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def die_with_server() -> None:
-    """If this monitor was started for a tab, ask for SIGTERM when the server dies (and
-    send it now if the server is already gone). The variable is not passed on to the run."""
+    """If this monitor was started for a tab, quit when the server dies (at once if it is
+    already gone). The variable is not passed on to the run."""
     value = os.environ.pop(ENV_SERVER, "")
     if not value.isdigit() or int(value) <= 1:
         return
+    # A write to a dead server must fail (and be survived), not kill us with SIGPIPE before
+    # the run is stopped (subprocess restored SIGPIPE's default for us).
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, _server_gone)
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGHUP), 0, 0, 0)
     if os.getppid() != int(value):
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGHUP)

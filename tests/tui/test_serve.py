@@ -2,7 +2,7 @@
 and a stop that ends every run and removes its queues, even with tabs still open.
 
 The monitor's screen names its run in the status line (``demo pipe``) and has a
-``processes`` panel; the name ``ipcscope`` is the page's title."""
+``processes`` panel; the page names the app ``ipcscope``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import time
 import aiohttp
 import pytest
 
+from tests.conftest import _our_temp_entries
 from tests.tui.serve_helpers import served
 from tui.serve import tab_argv, warning
 
@@ -118,6 +119,7 @@ async def test_stop_with_tabs_open_ends_every_run_and_its_queues() -> None:
 async def test_a_killed_server_takes_its_tabs_with_it() -> None:
     """SIGKILL leaves the server no say: each tab's monitor gets SIGTERM from the kernel
     (PR_SET_PDEATHSIG) and quits as ``q`` would, run stopped and queue removed."""
+    dirs = _our_temp_entries()
     with served("--demo", "queue", "--speed", "20") as server:
         await server.wait_listening()
         async with aiohttp.ClientSession() as http:
@@ -136,4 +138,6 @@ async def test_a_killed_server_takes_its_tabs_with_it() -> None:
                 await asyncio.sleep(0.1)
             assert server.alive() == []
             assert server.new_queues() == set()
+            # It quit cleanly: its run's collector and recording directories are gone.
+            assert _our_temp_entries() - dirs == set()
             await ws.close()
