@@ -95,6 +95,8 @@ def test_a_mutated_line_is_an_event_or_a_decode_error(event: Event, pos: int,
         return
     expected = json.loads(bytes(line))
     expected.setdefault("seq", 0)  # lines in transit carry no seq: the collector assigns it
+    if type(expected.get("ts")) is int:  # a digit for the dot: ts is kept as a float
+        expected["ts"] = float(expected["ts"])
     assert parsed.to_dict() == expected
 
 
