@@ -14,10 +14,11 @@ directory stayed behind.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 from types import FrameType
+
+from ipccore._libc import libc
 
 ENV_SERVER = "IPCSCOPE_SERVED_BY"
 """Set by the server for its tabs: its pid."""
@@ -43,7 +44,6 @@ def die_with_server() -> None:
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, _server_gone)
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGHUP), 0, 0, 0)
+        libc().prctl(_PR_SET_PDEATHSIG, int(signal.SIGHUP), 0, 0, 0)
     if os.getppid() != int(value):
         os.kill(os.getpid(), signal.SIGHUP)
