@@ -3,7 +3,8 @@
 ``python -m ipccore export FILE.ndjson -o trace.json`` writes a file that ui.perfetto.dev and
 chrome://tracing open as it is. What goes where:
 
-- every process gets a ``process_name`` (``PID role``: ``12064 child #1``) and a
+- every process gets a ``process_name`` (``PID role``: ``12064 child #1``; for a program
+  watched with ``--run``/``--pid``, ``PID command``: ``12070 python3 prog.py``) and a
   ``process_sort_index`` in the order processes appeared (the master first, then the children
   as they were spawned);
 - ``pipe.write``/``pipe.read``/``queue.push``/``queue.pop`` and ``signal.send``/``signal.handle``
@@ -189,6 +190,8 @@ class _Names:
         self.order: dict[int, int] = {}
         self.role: dict[int, str] = {}
         self.ident: dict[int, int] = {}
+        self.command: dict[int, str] = {}
+        """For a process that never said hello (``--run``/``--pid``): its command."""
         self.tracks: dict[tuple[int, int], str] = {}
 
     def see(self, pid: int) -> None:
@@ -211,12 +214,16 @@ class _Names:
             self.role.setdefault(child, "child")
             if type(f.get("id")) is int:
                 self.ident.setdefault(child, f["id"])
+        elif kind == "proc.seen" and type(f.get("cmd")) is str:
+            self.see(event.pid)
+            words = [word.rpartition("/")[2] for word in f["cmd"].split()[:2]]
+            self.command.setdefault(event.pid, " ".join(words)[:40])
         elif event.category == "monitor" or f.get("via") == "monitor":
             self.see(event.pid)
             self.role.setdefault(event.pid, "monitor")
 
     def label(self, pid: int) -> str:
-        role = self.role.get(pid, "process")
+        role = self.role.get(pid) or self.command.get(pid) or "process"
         ident = self.ident.get(pid)
         if ident is not None and role != "master":
             return f"{pid} {role} #{ident}"

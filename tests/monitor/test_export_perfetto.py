@@ -213,6 +213,15 @@ def test_monitor_injection_names_the_monitor() -> None:
     assert names == {10: "10 master", 11: "11 child #1", 99: "99 monitor"}
 
 
+def test_any_program_is_named_by_its_command() -> None:
+    out = run([
+        ev(1, 1.0, 20, "proc.seen", ppid=1, cmd="/usr/bin/python3 /tmp/prog.py --fast"),
+        ev(2, 1.1, 20, "io.stdout", line="hi"),
+    ])
+    names = {e["pid"]: e["args"]["name"] for e in out if e["name"] == "process_name"}
+    assert names == {20: "20 python3 prog.py"}
+
+
 def test_untrusted_text_stays_data(tmp_path: Path) -> None:
     nasty = '"}],"x":1,\u202e[bold]\x1b[2J\\'
     out = run([ev(1, 1.0, 10, "io.stdout", line=nasty)])
