@@ -59,6 +59,9 @@ class Case:
     """Run one discarded repetition first (caches, lazy imports, page faults)."""
     budget: float = 1.0
     """Scales ``Settings.target_s`` for a case whose other variants are much slower."""
+    timeout_s: float | None = None
+    """Wall-clock seconds one repetition may take, when the default is too short (a
+    million-event run on a loaded machine)."""
 
 
 @dataclass(frozen=True)
@@ -164,10 +167,10 @@ def calibrate(case: Case, settings: Settings) -> int:
         return case.fixed_n
     base = next(v for v in case.variants if v.label == case.base)
     n = case.n0
-    elapsed = _once(base, n, settings.timeout_s)
+    elapsed = _once(base, n, case.timeout_s or settings.timeout_s)
     while elapsed < settings.target_s * case.budget / 10 and n < 10_000_000:
         n *= 10
-        elapsed = _once(base, n, settings.timeout_s)
+        elapsed = _once(base, n, case.timeout_s or settings.timeout_s)
     target = settings.target_s * case.budget
     return max(10, int(n * target / max(elapsed, 1e-9)))
 
@@ -186,7 +189,7 @@ def run_case(case: Case, mode: str, settings: Settings, log: Callable[[str], Non
                 if row.error is not None:
                     continue
                 try:
-                    elapsed = _once(variant, n, settings.timeout_s)
+                    elapsed = _once(variant, n, case.timeout_s or settings.timeout_s)
                 except Exception as exc:  # a broken variant must not stop the run
                     row.error = f"{type(exc).__name__}: {exc}"[:120]
                     log(f"  {variant.label}: {row.error}")

@@ -472,7 +472,11 @@ class MonitorApp(App[int]):
         sequence = self.view == "sequence"
         self.query_one("#top").display = not sequence
         self.query_one(SequenceView).display = sequence
-        self.query_one(EventLog).set_class(sequence, "-short")
+        log = self.query_one(EventLog)
+        log.set_class(sequence, "-short")
+        if log.follow and not self.travel.paused:
+            # The log's height changed: keep its newest line in view.
+            self.call_after_refresh(log.scroll_end, animate=False, x_axis=False)
 
     def action_toggle_view(self) -> None:
         self.view = "panes" if self.view == "sequence" else "sequence"

@@ -1,7 +1,10 @@
 """``python -m tui.screenshots``: regenerate ``screenshots/`` from the committed recordings.
 
-One SVG per demo (the final screen of its recording replayed instantly, 120x36) plus the
-help screen; a PNG beside each when ``cairosvg`` is installed (``pip install cairosvg``).
+Per demo, the final screen of its recording replayed instantly at 120x36, in the panes
+view (``DEMO.svg``) and in the sequence view (``DEMO-sequence.svg``); then the help screen,
+the sibling demo stepped back to its SIGKILL (``sibling-paused.svg``) and the inspector on
+one of its messages (``inspector.svg``). A PNG beside each when ``cairosvg`` is installed
+(``pip install cairosvg``).
 """
 
 from __future__ import annotations
@@ -55,7 +58,14 @@ async def regenerate(out_dir: Path = OUT) -> list[Path]:
     shots: list[tuple[Path, Path, tuple[str, ...]]]
     shots = [(RECORDINGS / f"{name}.ndjson", out_dir / f"{name}.svg", KEYS.get(name, ()))
              for name in DEMOS]
-    shots.append((RECORDINGS / "pipe.ndjson", out_dir / "help.svg", ("question_mark",)))
+    shots += [(RECORDINGS / f"{name}.ndjson", out_dir / f"{name}-sequence.svg", ("v",))
+              for name in DEMOS]
+    sibling = RECORDINGS / "sibling.ndjson"
+    shots += [
+        (RECORDINGS / "pipe.ndjson", out_dir / "help.svg", ("question_mark",)),
+        (sibling, out_dir / "sibling-paused.svg", ("v", "space", *["left"] * 7)),
+        (sibling, out_dir / "inspector.svg", ("v", *["up"] * 9, "enter")),
+    ]
     written: list[Path] = []
     for recording, svg, keys in shots:
         await shoot(recording, svg, keys)

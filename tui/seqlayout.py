@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from tui.sequence import Lifeline, LifelineKey, Row
 
@@ -196,11 +197,12 @@ def paint_row(row: Row, geo: Geometry, lifelines: dict[LifelineKey, Lifeline], k
     if xd is None or xd == xs:
         style = row.style
         text = row.label if row.dst is None else f"↻ {row.label}"
-        glyph = MARK.get(style, "◆")
-        limit = min((b for b in bars if b > xs), default=geo.width) - xs - 3
-        canvas.put(base + xs, glyph, STYLES.get(style, ""))
+        glyph = MARK.get(style, "├─")
+        at = xs + len(glyph) + 1
+        limit = min((b for b in bars if b > xs), default=geo.width) - at - 1
+        canvas.put(base + xs, glyph, STYLES.get(style, "") or STYLES["bar"])
         if limit > 0:
-            canvas.put(base + xs + 2, _fit(text, limit), STYLES.get(style, "") or "bold")
+            canvas.put(base + at, _fit(text, limit), STYLES.get(style, "") or "bold")
         return canvas.done()
     kind = "pending" if row.pending_at(k) else row.style
     style = STYLES.get(kind, "")
@@ -210,13 +212,30 @@ def paint_row(row: Row, geo: Geometry, lifelines: dict[LifelineKey, Lifeline], k
     canvas.put(base + xs, "├" if right else "┤", style)
     head = HEAD.get(kind, ("▶", "◀"))
     canvas.put(base + (xd - 1 if right else xd + 1), head[0] if right else head[1], style)
-    inner = hi - lo - 1
+    a, b = _label_span(row, geo, lo, hi, right)
+    inner = b - a - 1
     room = inner - ARROW_PAD
     if room > 0:
         label = f" {_fit(row.label, room)} "
-        at = lo + 1 + (inner - len(label) + (0 if right else 1)) // 2
+        at = a + 1 + (inner - len(label) + (0 if right else 1)) // 2
         canvas.put(base + at, label, "bold " + style if kind != "pending" else style)
     return canvas.done()
+
+
+def _label_span(row: Row, geo: Geometry, lo: int, hi: int, right: bool) -> tuple[int, int]:
+    """Where an arrow's label goes: between two neighbouring lifelines it crosses, so no
+    bar is hidden under it; the first such gap from the sender that holds the label, else
+    the widest gap, else (too tight everywhere) the whole arrow."""
+    stops = [lo, *sorted(x for x in geo.x.values() if lo < x < hi), hi]
+    gaps = list(pairwise(stops))
+    if len(gaps) == 1:
+        return lo, hi
+    need = len(row.label) + ARROW_PAD + 1
+    for a, b in gaps if right else reversed(gaps):
+        if b - a >= need:
+            return a, b
+    a, b = max(gaps, key=lambda g: g[1] - g[0])
+    return (a, b) if b - a >= min(need, 16) else (lo, hi)
 
 
 def paint_head(geo: Geometry, lines: dict[LifelineKey, Lifeline], k: int, line_no: int) -> Painted:

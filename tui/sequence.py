@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from ipcevents.events import Event, signal_name
 from tui.text import as_int, clip, ending_of, human_bytes
 
-ROWS_MAX = 100_000
+ROWS_MAX = 50_000
 """Rows kept for scrolling and time travel; older ones fall off in chunks."""
 PENDING_MAX = 1024
 """Unread writes remembered per channel (a reader that never reads cannot grow it)."""

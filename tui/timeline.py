@@ -23,8 +23,10 @@ from tui.state import MonitorState, apply
 
 EVERY = 1000
 """Events between two checkpoints: the most a step back has to refold."""
-KEEP = 100_000
-"""Events kept for stepping back; older ones (and their checkpoints) are dropped."""
+KEEP = 50_000
+"""Events kept for stepping back; older ones (and their checkpoints) are dropped. Each
+kept event costs about 1 KiB with its share of checkpoints and chart rows (the
+``ui-timetravel`` benchmark): 50,000 keep a flood's last seconds, and a demo whole."""
 
 
 def _copy_value(value: object) -> object:

@@ -56,6 +56,50 @@ def memory() -> dict[str, str]:
     }
 
 
+_travel: dict[str, float] = {}
+
+
+def travel(mode: str) -> Runner:
+    """``python -m bench.timetravel N MODE`` in a fresh interpreter: CPU seconds to take
+    N events (folding only, or into the time-travel run), plus the step and memory facts."""
+
+    def run(n: int) -> float:
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.timetravel", str(n), mode],
+            capture_output=True, text=True, check=False, timeout=900,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"timetravel exited {out.returncode}: {out.stderr[-300:]}")
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        numbers = {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
+        if numbers.get("events") != n:
+            raise RuntimeError(f"the run took {numbers.get('events')} of {n} events")
+        if mode == "travel":
+            _travel.clear()
+            _travel.update(numbers)
+        return numbers["seconds"]
+
+    return run
+
+
+def travel_facts() -> dict[str, str]:
+    """Step-back latency and memory of the last time-travel run."""
+    if not _travel:
+        return {}
+    t = _travel
+    return {
+        "a step back, CPU time (median / p99 / max of 300 random places; worst place)": (
+            f"{t['step_median_ms']:.2f} / {t['step_p99_ms']:.2f} / {t['step_max_ms']:.2f}; "
+            f"{t['step_worst_place_ms']:.2f} ms (target < 50 ms)"),
+        "a step back, wall clock, worst of the 300": f"{t['step_wall_max_ms']:.1f} ms",
+        "events kept for stepping back": f"{t['events'] - t['kept_from']:,.0f} "
+                                         f"(chart rows kept: {t['rows_kept']:,.0f})",
+        "RSS at start / after 10 % / after all events": " / ".join(
+            _mib(t[k]) for k in ("rss_start", "rss_tenth", "rss_end")),
+        "growth over the last 90 % of the events": _mib(t["rss_end"] - t["rss_tenth"]),
+    }
+
+
 def cases(quick: bool) -> list[Case]:
     ui = missing("tui.app", "MonitorApp")
     return [
@@ -69,5 +113,18 @@ def cases(quick: bool) -> list[Case]:
             extra=memory,
             max_reps=1,
             warmup=False,
-        )
+        ),
+        Case(
+            "ui-timetravel",
+            "Time travel: events into checkpoints and the sequence chart; a step back",
+            "event",
+            (Variant("timeline + sequence", travel("travel"), ui),
+             Variant("fold only", travel("fold"), ui)),
+            base="fold only",
+            fixed_n=50_000 if quick else 1_000_000,
+            extra=travel_facts,
+            max_reps=1,
+            warmup=False,
+            timeout_s=900,
+        ),
     ]

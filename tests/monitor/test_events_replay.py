@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -127,3 +128,69 @@ def test_format_event_relative_time_and_escapes() -> None:
         format_event(e, 100.0).startswith("+   1.500")
     assert "\x1b" not in format_event(e, 100.0)
     assert safe("ok") == "ok"
+
+
+def _spaced(path: Path, n: int, gap: float) -> list[Event]:
+    events = [Event(i + 1, 1000.0 + gap * i, 7, "timer.fire", {"timer": i}) for i in range(n)]
+    path.write_text("".join(e.to_json() + "\n" for e in events))
+    return events
+
+
+async def test_rate_scales_the_recorded_timing(tmp_path: Path) -> None:
+    events = _spaced(tmp_path / "r.ndjson", 4, 1.0)  # 3 s as recorded
+    t0 = time.monotonic()
+    got = await _all(ReplaySource(tmp_path / "r.ndjson", rate=10))
+    took = time.monotonic() - t0
+    assert got == events
+    assert 0.29 <= took < 2.0  # 0.3 s at rate 10: well under the recorded 3 s
+
+
+async def test_rate_changes_while_playing(tmp_path: Path) -> None:
+    events = _spaced(tmp_path / "r.ndjson", 6, 10.0)  # 50 s as recorded
+    source = ReplaySource(tmp_path / "r.ndjson", rate=1)
+    assert source.total is None
+    await source.start()
+    assert source.total == 6
+    got = []
+    t0 = time.monotonic()
+    async for event in source.events():
+        got.append(event)
+        if len(got) == 1:
+            source.set_rate(0)  # as fast as possible from here on
+    assert got == events
+    assert time.monotonic() - t0 < 5.0
+    with pytest.raises(ValueError, match="rate"):
+        source.set_rate(-2)
+
+
+async def test_a_paused_replay_yields_nothing_until_resumed(tmp_path: Path) -> None:
+    events = _spaced(tmp_path / "r.ndjson", 50, 0.001)
+    source = ReplaySource(tmp_path / "r.ndjson")
+    got: list[Event] = []
+
+    async def consume() -> None:
+        async for event in source.events():
+            got.append(event)
+            if len(got) == 10:
+                source.pause()
+
+    task = asyncio.create_task(consume())
+    deadline = time.monotonic() + 10
+    while len(got) < 10 and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert source.paused
+    await asyncio.sleep(0.3)
+    assert len(got) == 10
+    source.resume()
+    await asyncio.wait_for(task, 10)
+    assert got == events
+
+
+async def test_stop_ends_a_paused_replay(tmp_path: Path) -> None:
+    _spaced(tmp_path / "r.ndjson", 5, 0.001)
+    source = ReplaySource(tmp_path / "r.ndjson")
+    source.pause()
+    task = asyncio.create_task(_all(source))
+    await asyncio.sleep(0.1)
+    await source.stop()
+    assert await asyncio.wait_for(task, 5) == []
