@@ -42,6 +42,8 @@ class Lifeline:
     """Index of the event where it first appears (its fork, for a child)."""
     role: str = ""
     ident: int | None = None
+    worker_id: int | None = None
+    """A pool worker's id: a restarted worker keeps it on its (new) lifeline."""
     end: int | None = None
     """Index of the event that ended it (exit, kill, reap, removal), once known."""
     ending: str = ""
@@ -70,7 +72,9 @@ class Lifeline:
             return f"{n:#x}"
         if kind == "monitor":
             return "monitor"
-        if self.ident is not None and self.role not in ("master", ""):
+        if self.worker_id is not None:
+            return f"worker #{self.worker_id}"
+        if self.ident is not None and self.role not in ("master", "pool master", ""):
             return f"{self.role} #{self.ident}"
         return self.role
 
@@ -179,7 +183,7 @@ class Sequence:
         handler = _HANDLERS.get(event.kind)
         if handler is not None:
             handler(self, event)
-        elif event.kind in ("proc.hello", "queue.open"):
+        elif event.kind in ("proc.hello", "queue.open", "pool.start", "pool.spawn"):
             self._identify(event)
 
     def _lifeline(self, key: LifelineKey) -> Lifeline | None:
@@ -201,9 +205,22 @@ class Sequence:
         return line
 
     def _identify(self, event: Event) -> None:
-        if event.kind == "queue.open":
+        kind = event.kind
+        if kind == "queue.open":
             if type(event.get("key")) is int:
                 self._lifeline(("queue", event.get("key")))
+            return
+        if kind in ("pool.start", "pool.spawn"):
+            child, wid = event.get("child"), event.get("worker_id")
+            if kind == "pool.start":
+                line = self._lifeline(("proc", event.pid))
+                if line is not None:
+                    line.role = "pool master"
+            elif type(child) is int and child > 0 and type(wid) is int:
+                line = self._lifeline(("proc", child))
+                if line is not None:
+                    line.worker_id = wid
+            self.version += 1
             return
         line = self._lifeline(("proc", event.pid))
         if line is not None:
