@@ -14,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from ipcevents.replay import ReplaySource
+from ipcevents.replay import ReplaySource, read_recording
 from tui.app import MonitorApp
+from tui.sequence import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "data" / "recordings"
@@ -24,6 +25,22 @@ DEMOS = ("pipe", "sibling", "coroutine", "queue", "signal", "pool")
 SIZE = (120, 36)
 KEYS: dict[str, tuple[str, ...]] = {"pool": ("slash", *"kind:pool", "enter")}
 """Keys pressed before a demo's picture: the pool's log filtered to its pool events."""
+
+
+def back_to(recording: Path, kind: str) -> tuple[str, ...]:
+    """Keys that pause a finished replay and step back to its first event of ``kind``."""
+    events = list(read_recording(recording))
+    index = next(i for i, e in enumerate(events, 1) if e.kind == kind)
+    return ("space", *["left"] * (len(events) - index))
+
+
+def up_to(recording: Path, kind: str, nth: int = 1) -> tuple[str, ...]:
+    """Keys that move the sequence view's row cursor to the ``nth`` row of ``kind``."""
+    seq = Sequence()
+    for event in read_recording(recording):
+        seq.feed(event)
+    rows = [i for i, r in enumerate(seq.rows) if r.event.kind == kind]
+    return ("up",) * (len(seq.rows) - rows[nth - 1])
 
 
 async def shoot(recording: Path, out: Path, keys: tuple[str, ...] = ()) -> None:
@@ -63,8 +80,8 @@ async def regenerate(out_dir: Path = OUT) -> list[Path]:
     sibling = RECORDINGS / "sibling.ndjson"
     shots += [
         (RECORDINGS / "pipe.ndjson", out_dir / "help.svg", ("question_mark",)),
-        (sibling, out_dir / "sibling-paused.svg", ("v", "space", *["left"] * 7)),
-        (sibling, out_dir / "inspector.svg", ("v", *["up"] * 9, "enter")),
+        (sibling, out_dir / "sibling-paused.svg", ("v", *back_to(sibling, "signal.send"))),
+        (sibling, out_dir / "inspector.svg", ("v", *up_to(sibling, "pipe.write", 3), "enter")),
     ]
     written: list[Path] = []
     for recording, svg, keys in shots:

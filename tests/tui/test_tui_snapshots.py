@@ -15,7 +15,9 @@ from textual.pilot import Pilot
 from ipcevents.replay import ReplaySource
 from tests.tui.helpers import RECORDINGS, wait_for
 from tui.app import MonitorApp
+from tui.screenshots import back_to, up_to
 
+SIBLING = RECORDINGS / "sibling.ndjson"
 DEMOS = ["pipe", "sibling", "coroutine", "queue", "signal", "pool"]
 
 
@@ -75,7 +77,7 @@ def test_sequence_view_paused_on_the_sigkill(snap_compare: Any) -> None:
 
     async def back(pilot: Pilot[Any]) -> None:
         await finished(pilot)
-        await pilot.press("space", *["left"] * 7)
+        await pilot.press(*back_to(SIBLING, "signal.send"))
         await pilot.pause()
 
     app = MonitorApp(lambda: ReplaySource(RECORDINGS / "sibling.ndjson"), view="sequence")
@@ -85,7 +87,7 @@ def test_sequence_view_paused_on_the_sigkill(snap_compare: Any) -> None:
 def test_inspector(snap_compare: Any) -> None:
     async def inspect(pilot: Pilot[Any]) -> None:
         await finished(pilot)
-        await pilot.press(*["up"] * 9, "enter")
+        await pilot.press(*up_to(SIBLING, "pipe.write", 3), "enter")
         await pilot.pause()
 
     app = MonitorApp(lambda: ReplaySource(RECORDINGS / "sibling.ndjson"), view="sequence")
