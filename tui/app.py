@@ -40,6 +40,7 @@ from tui.messages import SourceEnded, SourceFailed
 from tui.screens.dialogs import ConfirmScreen, PushPrompt, TextPrompt
 from tui.screens.help import HelpScreen
 from tui.screens.inspector import InspectorScreen
+from tui.screens.machine_queues import MachineQueues
 from tui.screens.picker import DemoPicker
 from tui.targets import pipe_write_refusal, queue_choices, signal_targets, target_description
 from tui.text import ending_of
@@ -559,6 +560,12 @@ class MonitorApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_machine_queues(self) -> None:
+        """Every SysV queue of the machine, live (also during a replay: it is the
+        machine's state now, not the recording's)."""
+        if not isinstance(self.screen, MachineQueues):
+            self.push_screen(MachineQueues())
 
     async def action_quit(self) -> None:
         await self.stop_source()

@@ -156,7 +156,7 @@ KEYS: tuple[KeyRow, ...] = (
                    "only the lifelines of the rows on screen"),)),
     KeyRow("Q", "the machine's SysV queues, not only the program's",
            (Action("Q", "machine_queues", "queues", "Machine queues",
-                   "every SysV queue on this machine"),), bound=False),
+                   "every SysV queue on this machine"),)),
     KeyRow("ctrl+p", "command palette (every action above, and: export a Perfetto trace)",
            bar=("^p", "commands")),
     KeyRow("?", "this help",

@@ -12,6 +12,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ipcevents.events import Event, signal_name
+from tui.kernel import KINDS as KERNEL_KINDS
+from tui.kernel import KernelView, apply_kernel
 from tui.text import as_int, as_num, clip, describe, ending_of, meaningful_name
 
 LOG_MAX = 5000
@@ -63,6 +65,8 @@ class ProcView:
     signals: dict[str, int] = field(default_factory=dict)
     """Signals received, by name: sends aimed at it plus handled ones nobody announced."""
     _pending: dict[str, int] = field(default_factory=dict)
+    kernel: KernelView | None = None
+    """What the kernel says (channels, dispositions, I/O), once the watcher reported it."""
     version: int = 0
 
     @property
@@ -215,6 +219,22 @@ def _apply_end(view: ProcView, event: Event) -> None:
     view.version += 1
 
 
+def _apply_kernel(state: MonitorState, event: Event) -> None:
+    """The watcher's samples: a process seen (perhaps one that never says hello), its
+    channels, signal masks and I/O."""
+    view = state.proc(event.pid)
+    if view.kernel is None:
+        view.kernel = KernelView()
+    apply_kernel(view.kernel, event)
+    if event.kind == "proc.seen":
+        ppid = event.get("ppid")
+        if view.ppid is None and type(ppid) is int:
+            view.ppid = ppid
+        if view.role == "?":
+            view.role = "process"
+    view.version += 1
+
+
 def _apply_proc(state: MonitorState, event: Event) -> None:
     kind, f = event.kind, event.get
     if kind == "proc.stats":
@@ -262,6 +282,10 @@ def _apply_proc(state: MonitorState, event: Event) -> None:
     view.version += 1
 
 
+_NOT_LOGGED = frozenset({"proc.stats", "queue.depth", "proc.chan", "proc.signals", "proc.io"})
+"""Samples: they change the panes, not the log (a busy tree reports them 10 times a second)."""
+
+
 def apply(state: MonitorState, event: Event) -> MonitorState:
     """Fold one event into ``state`` (in place) and return it."""
     state.events += 1
@@ -271,7 +295,9 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
     kind, cat = event.kind, event.category
     if cat == "queue":
         _apply_queue(state, event)
-    if cat == "proc":
+    if kind in KERNEL_KINDS:
+        _apply_kernel(state, event)
+    elif cat == "proc":
         _apply_proc(state, event)
     elif kind in ("pipe.write", "queue.push"):
         # What the user injected from the UI carries the monitor's pid: not a pane.
@@ -306,7 +332,7 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
         state.end_code = event.get("code") if type(event.get("code")) is int else None
         sig = event.get("signal")
         state.end_signal = sig if type(sig) is int else None
-    if kind not in ("proc.stats", "queue.depth"):
+    if kind not in _NOT_LOGGED:
         state.log.append(LogLine(event.seq, event.ts - state.t0, event.pid, kind, describe(event)))
         state.log_version += 1
     return state

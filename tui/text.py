@@ -76,6 +76,8 @@ def describe(event: Event) -> str:
         return f"{who}{name} says hello (ppid {f('ppid')})"
     if kind == "proc.spawn":
         return f"started child {f('child')} (id {f('id')}, pipe_type {f('pipe_type')})"
+    if kind == "proc.seen":
+        return f"seen (ppid {f('ppid')}): {clip(f('cmd', ''))}"
     if kind == "proc.name":
         return f"named {clip(f('name', ''), 60)}"
     if kind == "proc.exec":

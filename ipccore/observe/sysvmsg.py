@@ -83,3 +83,25 @@ def remove(msqid: int, key: int) -> None:
     if libc().msgctl(ctypes.c_int(msqid), ctypes.c_int(_IPC_RMID), None) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the machine's queue screen shows, read at one moment."""
+
+    rows: tuple[QueueRow, ...]
+    limits: Limits
+    capacity: dict[int, int | None]
+    """``msg_qbytes`` by msqid (None: no permission to ask)."""
+    names: dict[int, str | None]
+    """``comm`` of every ``lspid``/``lrpid`` (None: gone)."""
+    uid: int
+    """Our uid: the rows we may remove."""
+
+
+def snapshot() -> Snapshot:
+    """Every queue with its capacity and the names of its last sender and receiver."""
+    rows = tuple(sorted(read_table().values(), key=lambda r: r.msqid))
+    pids = {p for r in rows for p in (r.lspid, r.lrpid) if p > 0}
+    return Snapshot(rows, read_limits(), {r.msqid: capacity(r.msqid) for r in rows},
+                    {p: comm(p) for p in pids}, os.getuid())

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from tui.state import MonitorState, ProcView
 from tui.text import human_bytes
+from tui.widgets.kernelpane import io_text, kernel_lines
 
 STATE_STYLES = {
     "running": "bold green",
@@ -98,6 +99,8 @@ def pane_body(view: ProcView) -> Text:
     text.append(f"{view.msgs_in} msg {human_bytes(view.bytes_in)}", "green")
     text.append("   out ", "dim")
     text.append(f"{view.msgs_out} msg {human_bytes(view.bytes_out)}", "blue")
+    if view.kernel is not None:
+        text.append_text(io_text(view.kernel))
     text.append("\n")
     text.append("last ", "dim")
     if view.last_message is None:
@@ -106,6 +109,9 @@ def pane_body(view: ProcView) -> Text:
         text.append(f'"{view.last_message}"', "italic")
         if view.last_nbytes > 64:
             text.append(f" ({human_bytes(view.last_nbytes)})", "dim")
+    if view.kernel is not None and not view.ended:
+        text.append("\n")
+        text.append_text(kernel_lines(view.kernel))
     return text
 
 
@@ -117,7 +123,9 @@ def pane_title(view: ProcView, selected: bool = False, name: str = "") -> Text:
     title.append(view.label, "bold magenta" if view.role == "master" else "bold cyan")
     if view.previous is not None:
         title.append(f" (was {view.previous})", "dim")
-    if name:
+    if view.role == "process" and view.kernel is not None and view.kernel.cmd:
+        title.append(f"  {view.kernel.cmd}", "italic")
+    elif name:
         title.append(f"  {name}", "italic")
     title.append(" ")
     return title
@@ -158,6 +166,7 @@ class ProcPane(Static):
         self.set_class(selected, "-selected")
         self.set_class(view.ended, "-ended")
         self.set_class(compact, "-row")
+        self.set_class(not compact and view.kernel is not None and not view.ended, "-kernel")
         if compact:
             self.border_title = self.border_subtitle = None
             self.update(pane_row(view, selected, name))

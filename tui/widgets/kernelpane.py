@@ -1,0 +1,51 @@
+"""The kernel's lines of a process pane: its channels and its signal dispositions.
+
+Built from plain strings into ``rich.text.Text`` (a command line or a socket path is
+the program's text, never markup). Two lines, each cut with an ellipsis: the widest
+pane has room for a few channels, the busiest first (bytes queued, then known peers).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.kernel import KernelView
+from tui.text import human_bytes
+
+_MASK_STYLES = {"caught": "green", "blocked": "yellow", "ignored": "dim", "pending": "bold red"}
+_MASK_WORDS = {"pending": "pend", "caught": "catch", "blocked": "block", "ignored": "ign"}
+"""Short words: four groups of names fit the pane's 59 columns."""
+
+
+def io_text(kernel: KernelView) -> Text:
+    """``  io r 3.4 KiB/s w 1.0 KiB/s`` (bytes per second between the last two samples)."""
+    text = Text()
+    if kernel.rates:
+        text.append("  io ", "dim")
+        text.append(f"r {human_bytes(int(kernel.rates.get('rchar', 0)))}/s ", "green")
+        text.append(f"w {human_bytes(int(kernel.rates.get('wchar', 0)))}/s", "blue")
+    return text
+
+
+def kernel_lines(kernel: KernelView) -> Text:
+    """``chan pipe → 1234 · socketpair ⇄ 1235, 3.1 KiB queued`` and
+    ``pend USR2 │ catch USR1 │ block USR2 │ ign HUP`` (pending, caught, blocked, ignored)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("chan ", "dim")
+    chans = kernel.sorted_chans()
+    if not chans:
+        text.append("-", "dim")
+    for i, chan in enumerate(chans):
+        if i:
+            text.append(" · ", "dim")
+        text.append(chan.text(), "bold cyan" if chan.queued else "cyan")
+    text.append("\n")
+    groups = kernel.signal_groups()
+    if not groups:
+        text.append("signals: default dispositions", "dim")
+    for i, (what, names) in enumerate(groups):
+        if i:
+            text.append(" │ ", "dim")
+        text.append(f"{_MASK_WORDS[what]} ", "dim")
+        text.append(" ".join(names), _MASK_STYLES[what])
+    return text
