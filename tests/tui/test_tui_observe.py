@@ -80,7 +80,7 @@ async def done(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("size", [(120, 36), (200, 50)])
+@pytest.mark.parametrize("size", [(120, 36), (200, 50), (80, 24)])
 def test_observed_panes(size: tuple[int, int], snap_compare: Any) -> None:
     assert snap_compare(replay(), terminal_size=size, run_before=done)
 
