@@ -282,7 +282,7 @@ def _apply_proc(state: MonitorState, event: Event) -> None:
     view.version += 1
 
 
-_NOT_LOGGED = frozenset({"proc.stats", "queue.depth", "proc.chan", "proc.signals", "proc.io"})
+NOT_LOGGED = frozenset({"proc.stats", "queue.depth", "proc.chan", "proc.signals", "proc.io"})
 """Samples: they change the panes, not the log (a busy tree reports them 10 times a second)."""
 
 
@@ -332,7 +332,7 @@ def apply(state: MonitorState, event: Event) -> MonitorState:
         state.end_code = event.get("code") if type(event.get("code")) is int else None
         sig = event.get("signal")
         state.end_signal = sig if type(sig) is int else None
-    if kind not in _NOT_LOGGED:
+    if kind not in NOT_LOGGED:
         state.log.append(LogLine(event.seq, event.ts - state.t0, event.pid, kind, describe(event)))
         state.log_version += 1
     return state

@@ -26,7 +26,7 @@ from ipcevents.events import (
     check_fields,
     preview,
 )
-from tui.state import LOG_MAX, MonitorState, apply
+from tui.state import LOG_MAX, NOT_LOGGED, MonitorState, apply
 
 _BY_TYPE: dict[type, st.SearchStrategy[Any]] = {
     int: st.integers(0, 2**31),
@@ -107,7 +107,7 @@ def test_state_counters_add_up_for_any_valid_stream(events: list[Event]) -> None
     for event in events:
         apply(state, event)
     assert state.events == len(events)
-    logged = [e for e in events if e.kind not in ("proc.stats", "queue.depth")]
+    logged = [e for e in events if e.kind not in NOT_LOGGED]
     assert len(state.log) == min(len(logged), LOG_MAX)
     out: Counter[int] = Counter()
     into: Counter[int] = Counter()
