@@ -53,6 +53,9 @@ class Traced:
     ts: float
     kind: str
     fields: dict[str, Any]
+    ref: FdRef | None = None
+    """For ``pipe.*``: the fd it went through, so a peer still unknown (the watcher had not
+    sampled the pipe yet) can be asked again before the event is handed on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +185,10 @@ class StraceParser:
             return []
         name, args, result = call.group(1), split_args(call.group(2)), call.group(3)
         event = self._call(pid, name, args, result)
-        return [] if event is None else [Traced(pid, ts, event[0], event[1])]
+        if event is None:
+            return []
+        ref = fd_ref(args[0]) if event[0].startswith("pipe.") else None
+        return [Traced(pid, ts, event[0], event[1], ref)]
 
     def _call(self, pid: int, name: str, args: list[str],
               result: str) -> tuple[str, dict[str, Any]] | None:

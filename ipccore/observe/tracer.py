@@ -141,8 +141,17 @@ class Tracer:
             [item.ts for item in self._held], self._latest - SETTLE_S)
         ready, self._held = self._held[:cut], self._held[cut:]
         self.events += len(ready)
+        refreshed = False
         for item in ready:
-            inject(Event(0, item.ts, item.pid, item.kind, item.fields))
+            fields = item.fields
+            side = "to" if item.kind == "pipe.write" else "from"
+            if item.ref is not None and fields.get(side) is None and self.watcher is not None:
+                if not refreshed:  # the pipe is newer than the last sample: look again
+                    self.watcher.refresh_holders()
+                    refreshed = True
+                fields = {**fields, side: self._resolve(item.ref, item.pid,
+                                                        item.kind == "pipe.write")}
+            inject(Event(0, item.ts, item.pid, item.kind, fields))
 
     async def stop(self) -> None:
         """Take the last lines, then close."""

@@ -135,6 +135,20 @@ class TreeWatcher:
         self.samples += 1
         self.busy_s += time.perf_counter() - started
 
+    def refresh_holders(self) -> None:
+        """Re-read who holds which inode (no events): for a tracer that met a pipe
+        created since the last sample."""
+        me = os.getpid()
+        seeds = [*self.roots, *sorted(self.collector.registry.alive), *self.alive()]
+        fds: dict[int, list[procfs.FdEnd]] = {}
+        for pid in [*procfs.descendants(seeds), me]:
+            if pid in self.foreign:
+                continue
+            ends = procfs.read_fds(pid)
+            if ends is not None:
+                fds[pid] = ends
+        self.by_ino = channels.holders(fds)
+
     def peer_of(self, ino: int, pid: int, writing: bool, pipe: bool) -> int | None:
         """The pid at the other end of inode ``ino`` (a pipe's, or a socket's peer's) as
         last sampled; for a pipe, a holder of the opposite direction."""
