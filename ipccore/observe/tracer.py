@@ -131,9 +131,6 @@ class Tracer:
                 if item.pid in attached:
                     self.dropped_attached += 1
                     continue
-                peer = item.fields.get("to", item.fields.get("from"))
-                if item.kind.startswith("pipe.") and peer in hidden:
-                    continue  # its output to the monitor: already io.stdout/io.stderr
                 self._held.append(item)
                 self._latest = max(self._latest, item.ts)
         self._held.sort(key=lambda item: item.ts)
@@ -144,13 +141,17 @@ class Tracer:
         refreshed = False
         for item in ready:
             fields = item.fields
-            side = "to" if item.kind == "pipe.write" else "from"
-            if item.ref is not None and fields.get(side) is None and self.watcher is not None:
-                if not refreshed:  # the pipe is newer than the last sample: look again
-                    self.watcher.refresh_holders()
-                    refreshed = True
-                fields = {**fields, side: self._resolve(item.ref, item.pid,
-                                                        item.kind == "pipe.write")}
+            if item.ref is not None:
+                side = "to" if item.kind == "pipe.write" else "from"
+                if fields.get(side) is None and self.watcher is not None:
+                    if not refreshed:  # the pipe is newer than the last sample: look again
+                        self.watcher.refresh_holders()
+                        refreshed = True
+                    fields = {**fields, side: self._resolve(item.ref, item.pid,
+                                                            item.kind == "pipe.write")}
+                if fields.get(side) in hidden:
+                    self.events -= 1
+                    continue  # its output to the monitor: already io.stdout/io.stderr
             inject(Event(0, item.ts, item.pid, item.kind, fields))
 
     async def stop(self) -> None:

@@ -4,8 +4,9 @@ The watcher is hosted by a live source next to its collector: about 10 times a s
 it walks the tree (the launched program or the watched pid, their descendants, and every
 process that said hello), reads each process's descriptors, signal masks and I/O
 counters, pairs the descriptors into channels and injects an event for each change:
-``proc.seen`` for a new process, ``proc.chan`` for a channel that appeared, changed or
-closed, ``proc.signals`` when the masks change, ``proc.io`` when the counters move.
+``proc.seen`` for a new process (again when it execs), ``proc.chan`` for a channel that
+appeared, changed or closed, ``proc.signals`` when the masks change, ``proc.io`` when the
+counters move.
 Unchanged samples cost nothing in the stream, so a recording stays small.
 """
 
@@ -62,6 +63,7 @@ class TreeWatcher:
         """Who held each pipe or socket inode at the last sample (a tracer's resolver)."""
         self._chans: dict[int, dict[str, dict[str, Any]]] = {}
         self._masks: dict[int, procfs.SignalMasks] = {}
+        self._cmds: dict[int, str] = {}
         self._io: dict[int, dict[str, int]] = {}
         self._unix = UnixDiag()
         self._task: asyncio.Task[None] | None = None
@@ -105,8 +107,10 @@ class TreeWatcher:
             if pid not in self.known:
                 self.known[pid] = _start_time(pid)
                 collector.registry.add_pid(pid)
-                cmd = procfs.read_cmdline(pid) or ""
-                inject("proc.seen", {"ppid": status.ppid, "cmd": cmd[:CMD_MAX]}, pid=pid)
+            cmd = (procfs.read_cmdline(pid) or "")[:CMD_MAX]
+            if self._cmds.get(pid) != cmd:  # new, or it exec'd (a shell's child)
+                self._cmds[pid] = cmd
+                inject("proc.seen", {"ppid": status.ppid, "cmd": cmd}, pid=pid)
             if self._masks.get(pid) != status.masks:
                 self._masks[pid] = m = status.masks
                 inject("proc.signals", {"caught": m.caught, "blocked": m.blocked,
@@ -173,6 +177,7 @@ class TreeWatcher:
                 del self._chans[pid]
                 self._masks.pop(pid, None)
                 self._io.pop(pid, None)
+                self._cmds.pop(pid, None)
 
     @property
     def cost_ms(self) -> float:
