@@ -12,11 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Sparkline, Static
 
 from ipccore.observe.sysvmsg import Limits, QueueRow, Snapshot
+from ipcevents.replay import ReplaySource
 from tests.tui.helpers import RECORDINGS, ev, recording, wait_for
 from tui.app import MonitorApp
 from tui.kernel import ChanView, mask_names
 from tui.queuetable import cells, limits_line
-from tui.recording import RecordedSource
 from tui.screens.machine_queues import MachineQueues
 from tui.state import MonitorState, apply
 from tui.widgets.kernelpane import kernel_lines
@@ -70,7 +70,7 @@ def test_mask_names() -> None:
 
 
 def replay(path: Any = OBSERVED) -> MonitorApp:
-    return MonitorApp(lambda: RecordedSource.from_file(path))
+    return MonitorApp(lambda: ReplaySource(path))
 
 
 async def done(pilot: Pilot[Any]) -> None:
