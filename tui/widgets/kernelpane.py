@@ -10,20 +10,28 @@ from __future__ import annotations
 from rich.text import Text
 
 from tui.kernel import KernelView
-from tui.text import human_bytes
 
 _MASK_STYLES = {"caught": "green", "blocked": "yellow", "ignored": "dim", "pending": "bold red"}
 _MASK_WORDS = {"pending": "pend", "caught": "catch", "blocked": "block", "ignored": "ign"}
 """Short words: four groups of names fit the pane's 59 columns."""
 
 
+def short_bytes(n: float) -> str:
+    """``512``, ``3.4K``, ``1.0G``: a rate that fits after the message counters."""
+    for unit in ("", "K", "M", "G"):
+        if n < 1024 or unit == "G":
+            return f"{n:.0f}{unit}" if not unit else f"{n:.1f}{unit}"
+        n /= 1024
+    return f"{n:.0f}"
+
+
 def io_text(kernel: KernelView) -> Text:
-    """``  io r 3.4 KiB/s w 1.0 KiB/s`` (bytes per second between the last two samples)."""
+    """``  io r 3.4K/s w 1.0K/s``: bytes per second between the last two samples."""
     text = Text()
     if kernel.rates:
         text.append("  io ", "dim")
-        text.append(f"r {human_bytes(int(kernel.rates.get('rchar', 0)))}/s ", "green")
-        text.append(f"w {human_bytes(int(kernel.rates.get('wchar', 0)))}/s", "blue")
+        text.append(f"r {short_bytes(kernel.rates.get('rchar', 0.0))}/s ", "green")
+        text.append(f"w {short_bytes(kernel.rates.get('wchar', 0.0))}/s", "blue")
     return text
 
 

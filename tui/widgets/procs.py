@@ -99,7 +99,7 @@ def pane_body(view: ProcView) -> Text:
     text.append(f"{view.msgs_in} msg {human_bytes(view.bytes_in)}", "green")
     text.append("   out ", "dim")
     text.append(f"{view.msgs_out} msg {human_bytes(view.bytes_out)}", "blue")
-    if view.kernel is not None:
+    if view.kernel is not None and not view.ended:
         text.append_text(io_text(view.kernel))
     text.append("\n")
     text.append("last ", "dim")
