@@ -16,7 +16,10 @@ import struct
 from dataclasses import dataclass
 
 from ipccore._libc import libc
-from ipccore._sysv import read_table
+from ipccore._sysv import QueueRow, parse_table, read_table
+
+__all__ = ["Limits", "QueueRefused", "QueueRow", "Snapshot", "capacity", "comm", "parse_table",
+           "read_limits", "read_table", "remove", "snapshot"]
 
 _LIMITS = ("msgmni", "msgmax", "msgmnb")
 _IPC_RMID, _IPC_STAT = 0, 2

@@ -15,7 +15,7 @@ from ipccore.observe.sysvmsg import Limits, QueueRow, Snapshot
 from ipcevents.replay import ReplaySource
 from tests.tui.helpers import RECORDINGS, ev, recording, wait_for
 from tui.app import MonitorApp
-from tui.kernel import ChanView, mask_names
+from tui.kernel import ChanView, KernelView, mask_names
 from tui.queuetable import cells, limits_line
 from tui.screens.machine_queues import MachineQueues
 from tui.state import MonitorState, apply
@@ -33,16 +33,22 @@ def observed_state() -> MonitorState:
     return state
 
 
+def kernel_of(state: MonitorState, pid: int) -> KernelView:
+    kernel = state.procs[pid].kernel
+    assert kernel is not None, f"no kernel view for {pid}"
+    return kernel
+
+
 def test_channels_dispositions_and_rates_fold_from_the_events() -> None:
     state = observed_state()
-    yes, head = state.procs[5101], state.procs[5102]
-    assert yes.role == "process"
-    assert yes.ppid == 5100
-    assert [c.text() for c in yes.kernel.sorted_chans()] == ["pipe → 5102, 64.0 KiB queued"]
-    assert [c.text() for c in head.kernel.sorted_chans()] == [
+    yes, head = kernel_of(state, 5101), kernel_of(state, 5102)
+    assert state.procs[5101].role == "process"
+    assert state.procs[5101].ppid == 5100
+    assert [c.text() for c in yes.sorted_chans()] == ["pipe → 5102, 64.0 KiB queued"]
+    assert [c.text() for c in head.sorted_chans()] == [
         "pipe ← 5101, 64.0 KiB queued", "pipe → 5103"]
-    assert head.kernel.rates["rchar"] == pytest.approx(1 << 30)
-    sig = state.procs[SIG].kernel
+    assert head.rates["rchar"] == pytest.approx(1 << 30)
+    sig = kernel_of(state, SIG)
     assert sig.signal_groups() == [("pending", ["USR2"]), ("caught", ["INT", "USR1"]),
                                    ("blocked", ["USR2"]), ("ignored", ["HUP", "PIPE", "XFSZ"])]
     texts = [c.text() for c in sig.sorted_chans()]
@@ -60,7 +66,7 @@ def test_pane_text_is_plain_and_names_the_peers() -> None:
     assert "[bold]x[/]" in hostile.text()
     closed = ev(SIG, "proc.chan", chan="fd5", open=False)
     apply(state, closed)
-    assert "socketpair" not in kernel_lines(state.procs[SIG].kernel).plain
+    assert "socketpair" not in kernel_lines(kernel_of(state, SIG)).plain
 
 
 def test_mask_names() -> None:
