@@ -28,6 +28,8 @@ from ipccore.observe.unixdiag import UnixDiag
 INTERVAL_S = 0.09
 """Between two samples: at least 10 a second, with room for a late wake-up."""
 CMD_MAX = 200
+INODES_MAX = 4096
+"""Pipe and socket inodes whose holders are remembered for the tracer."""
 
 
 def _start_time(pid: int) -> int | None:
@@ -133,7 +135,7 @@ class TreeWatcher:
         for row in used.values():
             if row.msqid not in collector.registry.queues:
                 collector.registry.queues[row.msqid] = QueueInfo(row.key, row.msqid, False)
-        self.by_ino = channels.holders(fds)
+        self._remember(channels.holders(fds))
         joined = channels.join(fds, unix, used, hidden=self.hidden, backlog=pipe_backlog)
         self._report(joined)
         self.samples += 1
@@ -151,7 +153,19 @@ class TreeWatcher:
             ends = procfs.read_fds(pid)
             if ends is not None:
                 fds[pid] = ends
-        self.by_ino = channels.holders(fds)
+        self._remember(channels.holders(fds))
+
+    def _remember(self, fresh: dict[int, list[tuple[int, procfs.FdEnd]]]) -> None:
+        """Who holds each inode, added to what was known before: strace's lines can be
+        parsed after an end of a pipe was closed (or both), and its last holders are still
+        its peers. Pipe and socket inodes come from a counter, so one is not soon reused.
+        Bounded: the inodes seen longest ago are forgotten first."""
+        merged = self.by_ino
+        for ino, now in fresh.items():
+            known = merged.pop(ino, [])
+            merged[ino] = known + [h for h in now if h not in known]
+        while len(merged) > INODES_MAX:
+            del merged[next(iter(merged))]
 
     def peer_of(self, ino: int, pid: int, writing: bool, pipe: bool) -> int | None:
         """The pid at the other end of inode ``ino`` (a pipe's, or a socket's peer's) as
