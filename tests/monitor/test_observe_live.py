@@ -119,19 +119,21 @@ async def test_signal_dispositions_and_a_blocked_signal_pending() -> None:
 async def test_raw_sysv_queue_names_its_sender_and_receiver() -> None:
     w = await Watched(LiveSource(program("raw_sysv", "3"), title="sysv")).start()
     try:
-        line = await w.until(
-            lambda w: next((x for x in w.lines() if x.startswith("producer")), None),
-            what="the producer's line")
-        _, producer, _, consumer = line.split()
-        producer, consumer = int(producer), int(consumer)
-        msqid = int(next(x for x in w.lines() if x.startswith("queue")).split()[1])
+        top = w.source.process.pid
 
-        def both(w: Watched) -> tuple[dict[str, Any], dict[str, Any]] | None:
-            sent = w.chans.get(producer, {}).get(f"q{msqid}")
-            got = w.chans.get(consumer, {}).get(f"q{msqid}")
-            return (sent, got) if sent and got else None
+        def both(w: Watched) -> tuple[dict, dict] | None:
+            sent = [c for c in w.chans.get(top, {}).values()
+                    if c["type"] == "queue" and c["last"] == "send"]
+            for pid, chans in w.chans.items():
+                got = [c for c in chans.values() if c["type"] == "queue"
+                       and c["last"] == "recv" and sent and c["msqid"] == sent[0]["msqid"]]
+                if pid != top and got:
+                    return sent[0], got[0] | {"pid": pid}
+            return None
 
-        sent, got = await w.until(both, what="the queue in both panes")
+        sent, got = await w.until(both, what="the queue in both panes", timeout=60)
+        producer, consumer, msqid = top, got["pid"], sent["msqid"]
+        assert w.seen[consumer]["ppid"] == producer
         assert sent["last"] == "send"
         assert sent["peer"] == consumer
         assert got["last"] == "recv"
