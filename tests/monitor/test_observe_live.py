@@ -121,7 +121,7 @@ async def test_raw_sysv_queue_names_its_sender_and_receiver() -> None:
     try:
         top = w.source.process.pid
 
-        def both(w: Watched) -> tuple[dict, dict] | None:
+        def both(w: Watched) -> tuple[dict[str, Any], dict[str, Any]] | None:
             sent = [c for c in w.chans.get(top, {}).values()
                     if c["type"] == "queue" and c["last"] == "send"]
             for pid, chans in w.chans.items():
