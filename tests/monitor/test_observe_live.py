@@ -69,8 +69,11 @@ async def test_shell_pipeline_yes_head_wc() -> None:
             wc_in = [c for c in w.chans.get(n["wc"], {}).values() if c["dir"] == "in"]
             if not ("in" in out and "out" in out and yes_out and wc_in):
                 return None
-            return n | {"head_in": out["in"]["peer"], "head_out": out["out"]["peer"],
-                        "yes_to": yes_out[0]["peer"], "wc_from": wc_in[0]["peer"]}
+            got = n | {"head_in": out["in"]["peer"], "head_out": out["out"]["peer"],
+                       "yes_to": yes_out[0]["peer"], "wc_from": wc_in[0]["peer"]}
+            # Until sh has closed its copies of the pipe ends (just after forking), it is
+            # an end too: wait for the pipeline's own wiring, then check every end of it.
+            return got if got["head_out"] == n["wc"] and got["yes_to"] == n["head"] else None
 
         got = await w.until(wired, what="yes → head → wc")
         assert got["yes_to"] == got["head"]
