@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Callable
 
+import pytest
 from rich.text import Text
+from textual.command import CommandPalette
 
 from ipcevents.fake import FakeSource
+from ipcevents.replay import ReplaySource
 from ipcevents.source import PushQueue, SendSignal, WritePipe
-from tests.tui.helpers import ev, family, wait_for
+from tests.tui.helpers import RECORDINGS, ev, family, wait_for
 from tui.app import MonitorApp
 from tui.screens.dialogs import ConfirmScreen
 from tui.screens.help import HelpScreen
@@ -253,3 +257,40 @@ async def test_picker_starts_the_chosen_demo() -> None:
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: source.started and len(app.query(ProcPane)) == 3)
         assert chosen == ["sibling"]
+
+
+async def test_no_color_draws_in_greys_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_COLOR (no-color.org): Textual draws the whole screen in greys; what colour would
+    say is said in words too (the state, ``▶`` for the selection, ``KILL`` on its button)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = MonitorApp(lambda: ReplaySource(RECORDINGS / "signal.ndjson", rate=0.0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.finished)
+        await pilot.pause()
+        svg = app.export_screenshot()
+    screen = re.sub(r"<circle[^>]*>", "", svg)  # the window's three buttons: not the app
+    colours = set(re.findall(r"(?:fill|stroke)[:=]\s*\"?#([0-9a-fA-F]{6})", screen))
+    assert colours
+    for colour in colours:
+        r, g, b = (int(colour[i:i + 2], 16) for i in (0, 2, 4))
+        assert max(r, g, b) - min(r, g, b) <= 16, f"#{colour} is a colour, not a grey"
+    text = svg.replace("&#160;", " ")
+    assert "killed KILL" in text
+    assert "▶" in text
+    assert "8 KILL" in text
+
+
+async def test_theme_picker_in_the_command_palette_switches_to_light() -> None:
+    """ctrl+p, "theme", pick a light one: the app's theme changes (Textual's own picker)."""
+    app = app_with(FakeSource(family()))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(app.query(ProcPane)) == 3)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"theme", "enter")
+        await wait_for(pilot, lambda: "theme" in type(app.screen).__name__.lower()
+                       or isinstance(app.screen, CommandPalette))
+        await pilot.pause(0.2)
+        await pilot.press(*"textual-light", "enter")
+        await wait_for(pilot, lambda: app.theme == "textual-light")
+        assert not app.current_theme.dark

@@ -98,3 +98,16 @@ def test_inspector(snap_compare: Any) -> None:
 def test_pool_demo_at_both_extreme_sizes(size: tuple[int, int], snap_compare: Any) -> None:
     """Pool workers are labelled by worker id, a restarted one with the pid it replaced."""
     assert snap_compare(replay_app("pool"), terminal_size=size, run_before=finished)
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_light_theme(size: tuple[int, int], snap_compare: Any) -> None:
+    """Textual's light theme (what the palette's theme picker sets): every colour the
+    monitor picks stays readable on a light background."""
+
+    async def light(pilot: Pilot[Any]) -> None:
+        await finished(pilot)
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+
+    assert snap_compare(replay_app("queue"), terminal_size=size, run_before=light)

@@ -28,14 +28,15 @@ KIND_STYLES = {
     "signal": "bold yellow",
     "timer": "blue",
     "alarm": "blue",
-    "io": "white",
+    "io": "",  # the theme's own text colour: white vanished on a light theme
     "error": "bold red",
     "monitor": "dim",
     "pool": "bold cyan",
 }
 KIND_WIDTH = 15
 """Wide enough for the longest kind (``monitor.command``), so the text column aligns."""
-CURSOR_STYLE = Style(bgcolor="grey30", bold=True)
+CURSOR_STYLE = Style(reverse=True, bold=True)
+"""Reversed, not a fixed grey: readable on dark and light themes and without colour."""
 
 
 class EventLog(ScrollView, can_focus=True):

@@ -65,7 +65,9 @@ def pane_row(view: ProcView, selected: bool = False, name: str = "") -> Text:
     text.append(who, "bold magenta" if view.role == "master" else "bold cyan")
     room = max(0, 20 - len(who))
     shown = f" {name}" if name else ""
-    text.append(shown[:room].ljust(room) + " ", "italic")
+    if len(shown) > room:
+        shown = shown[: max(0, room - 1)] + "…"
+    text.append(shown.ljust(room) + " ", "italic")
     state = short_state(view)
     if view.ended:
         style = "bold red" if state.startswith("killed") else "bold"

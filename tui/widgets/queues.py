@@ -45,7 +45,7 @@ def queue_text(view: QueueView) -> Text:
     full, empty, frac = gauge(view.cbytes, view.qbytes)
     colour = "green" if frac < 0.5 else "yellow" if frac < 0.85 else "red"
     text.append(full, colour)
-    text.append(empty, "grey30")
+    text.append(empty, "dim")
     text.append(f" {view.qnum} msgs {human_bytes(view.cbytes)}", "bold")
     text.append(f" / {human_bytes(view.qbytes)}" if view.qbytes else " / ?", "dim")
     text.append("\n")

@@ -22,7 +22,8 @@ from textual.strip import Strip
 from tui.seqlayout import TIME_W, Geometry, Painted, layout, paint_head, paint_row, taking_part
 from tui.sequence import Row, Sequence
 
-CURSOR_STYLE = Style(bgcolor="grey30", bold=True)
+CURSOR_STYLE = Style(reverse=True, bold=True)
+"""Reversed, not a fixed grey: readable on dark and light themes and without colour."""
 
 
 class SequenceView(ScrollView, can_focus=False):
