@@ -1,4 +1,4 @@
-"""``python -m tui`` as a user runs it: headless screenshots, argument errors, startup time."""
+"""``python -m tui`` as a user runs it: headless screenshots, help, argument errors, a crash."""
 
 from __future__ import annotations
 
@@ -38,18 +38,19 @@ def test_screenshot_of_a_replay_after_it_ends(tmp_path: Path) -> None:
     assert "finished" in text
 
 
-def test_screenshot_at_a_time_and_size_is_fast(tmp_path: Path) -> None:
+def test_screenshot_at_a_time_and_size(tmp_path: Path) -> None:
+    """``--at 0`` and ``--size``: a screenshot of that size in its layout, taken without
+    waiting for the end. (What it costs is a benchmark's business, and how far a replay
+    got by a given moment depends on the machine: neither is asserted.)"""
     out = tmp_path / "early.svg"
-    start = time.monotonic()
     result = run_tui(
         "--replay", str(RECORDINGS / "pipe.ndjson"), "--screenshot", str(out),
         "--at", "0", "--size", "100x30",
     )
-    elapsed = time.monotonic() - start
     assert result.returncode == 0, result.stderr
-    assert out.stat().st_size > 1000
-    # Interpreter start + imports + first frame + SVG export; generous on a loaded 2-core box.
-    assert elapsed < 8, elapsed
+    text = svg_text(out)
+    assert 'viewBox="0 0 1238 ' in text  # 100 columns
+    assert "CPU%" in text  # 30 lines: one-line rows under their header
 
 
 @pytest.mark.parametrize(

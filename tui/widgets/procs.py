@@ -31,7 +31,8 @@ def signals_text(view: ProcView) -> str:
     return " ".join(f"{name.removeprefix('SIG')}×{count}" for name, count in view.signals.items())
 
 
-ROW_HEADER = f"  {'PID':>7} {'WHO':<20} {'STATE':<14} {'CPU%':>6} {'RSS':>9}  IN/OUT   SIGNALS"
+ROW_HEADER = (f"  {'PID':>7} {'WHO':<20} {'STATE':<11} {'CPU%':>6} {'RSS':>8}  "
+              f"{'IN':>3}/{'OUT':<4} SIGNALS")
 """The column header above the one-line rows (same widths as :func:`pane_row`)."""
 
 
@@ -73,9 +74,9 @@ def pane_row(view: ProcView, selected: bool = False, name: str = "") -> Text:
         style = "bold red" if state.startswith("killed") else "bold"
     else:
         style = STATE_STYLES.get(view.status, "")
-    text.append(f"{state[:14]:<14} ", style)
+    text.append(f"{state[:11]:<11} ", style)
     text.append(f"{cpu_text(view):>6} ", "bold")
-    text.append(f"{human_bytes(view.rss):>9}  ", "bold")
+    text.append(f"{human_bytes(view.rss):>8}  ", "bold")
     text.append(f"{view.msgs_in:>3}", "green")
     text.append("/", "dim")
     text.append(f"{view.msgs_out:<4} ", "blue")
