@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 
 from ipcevents.errors import CommandRefused
@@ -308,10 +309,16 @@ class MonitorApp(App[int]):
         if drawn == self._drawn and not force:
             return
         self._drawn = drawn
+        try:
+            procs = self.query_one(ProcessList)
+        except NoMatches:
+            # The app is closing: a tick that fires after its screen's widgets are gone
+            # (seen on a loaded machine) has nothing to draw, and must not be an error.
+            return
         if self.selected is None or self.selected not in state.procs:
             live = state.children() or sorted(state.procs)
             self.selected = live[0] if live else None
-        self.query_one(ProcessList).sync(state, self.selected, self.short)
+        procs.sync(state, self.selected, self.short)
         self.query_one(QueuePanel).sync(state)
         log = self.query_one(EventLog)
         if travel.paused:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
 
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
+from ipcevents.events import Event
 from tests.monitor.helpers import (
     Collectors,
     collect,
@@ -207,3 +210,40 @@ async def test_stats_and_gone_samples(collectors: Collectors) -> None:
 def test_attach_path_must_be_in_a_private_dir(bad: str) -> None:
     with pytest.raises(ValueError, match="0700"):
         Collector(os.path.join(bad, "events.sock"))
+
+
+async def test_a_child_that_never_says_hello_is_sampled_at_its_spawn(collectors) -> None:
+    """A child announced only by its parent's proc.spawn (it never connects: it exec'd,
+    or died first) is sampled the moment the spawn arrives, not at a later tick (the
+    ticks are an hour apart here)."""
+    collector = await collectors(stats_interval=3600, depth_interval=3600)
+    r, w = os.pipe()
+    info_r, info_w = os.pipe()
+
+    def body(em: SocketEmitter) -> None:
+        sleeper = subprocess.Popen(["sleep", "30"])
+        os.write(info_w, str(sleeper.pid).encode())
+        em.emit("proc.spawn", {"child": sleeper.pid, "id": 1, "pipe_type": 0, "fd": None,
+                               "redirect": False, "coroutine": False})
+        os.read(r, 1)
+        sleeper.kill()
+        sleeper.wait()
+
+    pid = fork_writer(str(collector.path), body)
+    child = int(os.read(info_r, 32))
+
+    async def first_sample() -> Event:
+        async for event in collector.events():
+            if event.kind == "proc.stats" and event.pid == child:
+                return event
+        raise AssertionError("the stream ended without a sample of the child")
+
+    try:
+        stats = await asyncio.wait_for(first_sample(), 20)
+    finally:
+        os.write(w, b"g")
+        await collect(collector, pid)
+    for fd in (r, w, info_r, info_w):
+        os.close(fd)
+    assert stats.get("rss") > 0
+    assert stats.get("name") == "sleep"  # as ps shows it
