@@ -212,7 +212,9 @@ def test_attach_path_must_be_in_a_private_dir(bad: str) -> None:
         Collector(os.path.join(bad, "events.sock"))
 
 
-async def test_a_child_that_never_says_hello_is_sampled_at_its_spawn(collectors) -> None:
+async def test_a_child_that_never_says_hello_is_sampled_at_its_spawn(
+    collectors: Collectors,
+) -> None:
     """A child announced only by its parent's proc.spawn (it never connects: it exec'd,
     or died first) is sampled the moment the spawn arrives, not at a later tick (the
     ticks are an hour apart here)."""
@@ -235,7 +237,8 @@ async def test_a_child_that_never_says_hello_is_sampled_at_its_spawn(collectors)
     async def first_sample() -> Event:
         async for event in collector.events():
             if event.kind == "proc.stats" and event.pid == child:
-                return event
+                found: Event = event
+                return found
         raise AssertionError("the stream ended without a sample of the child")
 
     try:
