@@ -32,14 +32,19 @@ async def choose_export(pilot: Pilot[int], app: MonitorApp) -> TextPrompt:
     return app.screen
 
 
+def replay_of_a_copy(tmp_path: Path) -> MonitorApp:
+    """The pipe demo replayed from a copy in ``tmp_path``, where its trace goes."""
+    rec = tmp_path / "pipe.ndjson"
+    shutil.copy(RECORDINGS / "pipe.ndjson", rec)
+    return MonitorApp(lambda: ReplaySource(rec, rate=0.0))
+
+
 def notices(app: MonitorApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
 async def test_replay_exports_beside_its_recording(tmp_path: Path) -> None:
-    rec = tmp_path / "pipe.ndjson"
-    shutil.copy(RECORDINGS / "pipe.ndjson", rec)
-    app = MonitorApp(lambda: ReplaySource(rec, rate=0.0))
+    app = replay_of_a_copy(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.finished)
         prompt = await choose_export(pilot, app)
@@ -89,9 +94,7 @@ async def test_unrecorded_source_says_so() -> None:
 
 
 async def test_unwritable_target_is_a_notice(tmp_path: Path) -> None:
-    rec = tmp_path / "pipe.ndjson"
-    shutil.copy(RECORDINGS / "pipe.ndjson", rec)
-    app = MonitorApp(lambda: ReplaySource(rec, rate=0.0))
+    app = replay_of_a_copy(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.finished)
         prompt = await choose_export(pilot, app)
