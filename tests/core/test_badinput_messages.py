@@ -23,7 +23,8 @@ from ipccore.asocket import ExportedSocket
 from ipccore.errors import MessageTooLarge
 from ipccore.keys import fresh_key
 from ipccore.monitor.collector import Collector
-from ipccore.monitor.emitter import SocketEmitter, encode
+from ipccore.monitor.connection import encode
+from ipccore.monitor.emitter import SocketEmitter
 from ipcevents.events import PREVIEW_MAX, Event, preview
 from tests.core.helpers import reap
 from tests.core.queue_helpers import Recorder

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipccore.monitor.emitter import encode
+from ipccore.monitor.connection import encode
 from ipcevents.events import (
     AGGREGABLE,
     ALL_KINDS,

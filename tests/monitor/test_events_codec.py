@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipccore.monitor.emitter import encode
+from ipccore.monitor.connection import encode
 from ipcevents.events import (
     PEER_KINDS,
     PREVIEW_MAX,

@@ -26,7 +26,7 @@ from ipccore.keys import fresh_key
 from ipccore.monitor import attach
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.commands import carry_out
-from ipccore.monitor.emitter import encode
+from ipccore.monitor.connection import encode
 from ipcevents.source import PushQueue, SendSignal, WritePipe
 from tests.monitor.helpers import reap
 
