@@ -1,52 +1,42 @@
 """The monitor app: wires an EventSource to the state model, the widgets and the keys.
 
-Events are folded into :class:`~tui.state.MonitorState` by one worker; the widgets are
-redrawn from it by a timer at most ``REFRESH_HZ`` times a second, so a flood costs a
-few list rebuilds per second, not one widget update per event. Keys come from the one
-table in :mod:`tui.keys`; who a command goes to is decided by :mod:`tui.targets`. A
-refused command (``CommandRefused``) or any source error becomes a notice, never a
-traceback; a command's effect comes back as events.
+The app composes the screen, owns the user's choices (the selected pane, the signal
+target) and turns keys into calls on the helpers it owns, one job each:
+:class:`~tui.pump.SourcePump` runs the source into the time-travel record and sends
+commands back; :class:`~tui.drawing.Painter` draws the shown state into the widgets at
+most ``REFRESH_HZ`` times a second and knows the layout;
+:class:`~tui.process_actions.ProcessActions` asks before a signal, a pipe write or a
+queue push. Keys come from the one table in :mod:`tui.keys`. A refused command or any
+source error becomes a notice, never a traceback; a command's effect comes back as events.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.css.query import NoMatches
 from textual.reactive import reactive
 
-from ipcevents.errors import CommandRefused
-from ipcevents.events import signal_name
-from ipcevents.source import (
-    Command,
-    EventSource,
-    PacedSource,
-    PushQueue,
-    SendSignal,
-    WritePipe,
-)
 from tui import keys
 from tui.commands import ActionsProvider
 from tui.crash import write_report
+from tui.drawing import NARROW_BELOW, REFRESH_HZ, SHORT_BELOW, Painter
+from tui.exporting import ask_and_export
 from tui.messages import SourceEnded, SourceFailed
-from tui.screens.dialogs import ConfirmScreen, PushPrompt, TextPrompt
+from tui.process_actions import ProcessActions
+from tui.pump import SourceFactory, SourcePump
+from tui.screens.dialogs import TextPrompt
 from tui.screens.help import HelpScreen
 from tui.screens.inspector import InspectorScreen
 from tui.screens.machine_queues import MachineQueues
 from tui.screens.picker import DemoPicker
-from tui.targets import pipe_write_refusal, queue_choices, signal_targets, target_description
-from tui.text import ending_of
-from tui.trace_export import default_target, export_run, recording_of
-from tui.travel import Travel, next_rate
+from tui.state import MonitorState
+from tui.travel import Travel
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
 from tui.widgets.keybar import KeyBar
@@ -59,16 +49,6 @@ from tui.widgets.status import StatusLine
 if TYPE_CHECKING:
     from tui.runs import RunRecordings
 
-SourceFactory = Callable[[], EventSource]
-NARROW_BELOW = 110
-"""Below this width the side panel goes under the processes (the signal buttons need
-about 44 columns beside a 66-column process list to show their names)."""
-SHORT_BELOW = 32
-"""Below this height processes are one-line rows and the guide is hidden."""
-REFRESH_HZ = 15
-YIELD_EVERY = 512
-"""Events folded between two yields to the event loop, so keys stay responsive."""
-
 
 class MonitorApp(App[int]):
     """``python -m tui``: watch one program's processes, pipes, queues and signals."""
@@ -80,7 +60,7 @@ class MonitorApp(App[int]):
     COMMANDS = App.COMMANDS | {ActionsProvider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]  # noqa: RUF012
     VERTICAL_BREAKPOINTS = [(0, "-short"), (SHORT_BELOW, "-tall")]  # noqa: RUF012
-    """Screen classes by size (Textual sets them on resize; see ``_apply_breakpoints``)."""
+    """Screen classes by size (Textual sets them on resize; see ``apply_breakpoints``)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(a.keys, a.action, a.label, show=False) for a in keys.actions()
     ]
@@ -104,23 +84,27 @@ class MonitorApp(App[int]):
     ) -> None:
         super().__init__()
         self.factory = factory
+        """The source to watch once mounted (``r`` restarts from the pump's factory)."""
         self.picker = picker
         self.screenshot = screenshot
         self.screenshot_at = screenshot_at
         self.runs = runs
         """Where live runs are recorded (removed when the app unmounts), or None."""
-        self.view = view
-        """``panes`` or ``sequence`` (``v`` switches)."""
-        self.travel = Travel()
-        """The run kept for time travel, and where the display stands in it."""
-        self.state = self.travel.live
-        """The newest state: what commands act on, whatever the display shows."""
-        self.source: EventSource | None = None
-        self._drawn: tuple[object, ...] | None = None
+        self.pump = SourcePump(self)
+        self.painter = Painter(self, view)
+        self.processes = ProcessActions(self, self.pump)
         self.crash: tuple[BaseException, Path | None] | None = None
         """The unexpected error that ended the app, and where its traceback was saved."""
-        self.recording: Path | None = None
-        """The current run's recording: what *Export Perfetto trace* reads."""
+
+    @property
+    def travel(self) -> Travel:
+        """The run kept for time travel, and where the display stands in it."""
+        return self.pump.travel
+
+    @property
+    def state(self) -> MonitorState:
+        """The newest state: what commands act on, whatever the display shows."""
+        return self.pump.travel.live
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
@@ -135,8 +119,8 @@ class MonitorApp(App[int]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self._apply_breakpoints()
-        self._show_view()
+        self.painter.apply_breakpoints()
+        self.painter.show_view(self.travel)
         self.set_interval(1 / REFRESH_HZ, self.redraw, name="redraw")
         if self.screenshot is not None and self.screenshot_at is not None:
             delay = max(self.screenshot_at, 0.001)  # a 0 s Textual timer divides by zero
@@ -155,54 +139,11 @@ class MonitorApp(App[int]):
 
     def start_source(self, factory: SourceFactory) -> None:
         """Watch a fresh source from ``factory`` (also how restart works)."""
-        self.factory = factory
-        self.travel = Travel()
-        self.state = self.travel.live
+        self.pump.start(factory)
         self.finished = False
         self.selected = None
-        self._drawn = None
+        self.painter.forget()
         self.query_one(ProcessList).reset()
-        try:
-            self.source = factory()
-        except Exception as exc:
-            self.notify(f"cannot start: {exc}", severity="error", timeout=10, markup=False)
-            self.source = None
-            return
-        self.recording = recording_of(self.source)
-        self.run_worker(
-            self._ingest(self.source, self.travel),
-            name="ingest",
-            group="source",
-            exclusive=True,
-            exit_on_error=False,
-        )
-
-    async def _ingest(self, source: EventSource, travel: Travel) -> None:
-        """Record every event (a paused display keeps recording underneath); never lets
-        an error escape as a traceback."""
-        try:
-            await source.start()
-            n = 0
-            async for event in source.events():
-                travel.feed(event)
-                n += 1
-                if n % YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.post_message(SourceFailed(f"{type(exc).__name__}: {exc}"))
-        else:
-            if source is self.source:
-                self.post_message(SourceEnded())
-
-    async def stop_source(self) -> None:
-        """Stop what the source started (processes, queues); safe to call twice."""
-        source, self.source = self.source, None
-        self.workers.cancel_group(self, "source")
-        if source is not None:
-            with contextlib.suppress(Exception):
-                await source.stop()
 
     def on_source_ended(self, _: SourceEnded) -> None:
         self.finished = True
@@ -225,41 +166,24 @@ class MonitorApp(App[int]):
         path = self.screenshot
         if path is not None:
             self.save_screenshot(filename=path.name, path=str(path.parent or "."))
-        await self.stop_source()
+        await self.pump.stop()
         self.exit(0)
 
     async def on_unmount(self) -> None:
-        await self.stop_source()
+        await self.pump.stop()
         if self.runs is not None:
             self.runs.close()
 
     def action_export_trace(self) -> None:
-        """Ask where (a replay: beside its recording; a live run: the working directory),
-        then write the Perfetto trace in a thread and say where it went."""
-        recording = self.recording
+        """The run on screen as a Perfetto trace (see :mod:`tui.exporting`)."""
+        recording = self.pump.recording
         if recording is None:
             self.notify("This run is not recorded, so there is nothing to export.",
                         severity="warning")
             return
         private = self.runs is not None and self.runs.owns(recording)
-        title = self.source.title if self.source is not None else "run"
-        default = default_target(recording, title, private, Path.cwd())
-
-        def chosen(answer: str | None) -> None:
-            if answer:
-                self.run_worker(partial(self._export, recording, Path(answer), private),
-                                name="export", group="export", thread=True,
-                                exit_on_error=False)
-
-        self.push_screen(TextPrompt("Write the Perfetto trace of this run to:", str(default),
-                                    str(default), hint="Enter to write, Esc to cancel"),
-                         chosen)
-
-    def _export(self, recording: Path, target: Path, live: bool) -> None:
-        message, ok = export_run(recording, target, live)
-        self.call_from_thread(self.notify, message, title="Perfetto trace",
-                              severity="information" if ok else "error", timeout=15,
-                              markup=False)
+        title = self.pump.title if self.pump.source is not None else "run"
+        ask_and_export(self, recording, title, private)
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected error anywhere in the app: save its traceback to a private file
@@ -269,105 +193,43 @@ class MonitorApp(App[int]):
         traceback it would print is dropped. Textual has no public hook for this.
         """
         if self.crash is None:
-            self.crash = (error, write_report(error, f"ipcscope monitor: {self.source_title}"))
+            self.crash = (error, write_report(error, f"ipcscope monitor: {self.pump.title}"))
         super()._handle_exception(error)
         self._exit_renderables.clear()
 
-    @property
-    def source_title(self) -> str:
-        return self.source.title if self.source is not None else "no source"
-
-    # ---------- size ----------
-
-    def _apply_breakpoints(self) -> None:
-        """Set the screen's size classes before its first layout: Textual sets them only
-        on a resize, and the wide layout squeezed into 80 columns must never be drawn."""
-        self.screen.set_class(self.narrow, "-narrow")
-        self.screen.set_class(not self.narrow, "-wide")
-        self.screen.set_class(self.short, "-short")
-        self.screen.set_class(not self.short, "-tall")
-
-    @property
-    def narrow(self) -> bool:
-        """The terminal is too narrow for the side panel beside the processes."""
-        return self.size.width < NARROW_BELOW
-
-    @property
-    def short(self) -> bool:
-        """The terminal is too short for three-line process panes."""
-        return self.size.height < SHORT_BELOW
-
-    # ---------- drawing ----------
+    # ---------- drawing (see tui.drawing) ----------
 
     def redraw(self, force: bool = False) -> None:
-        """Render the state into the widgets if anything changed since the last tick (a
-        resize across a breakpoint counts: rows and panes are drawn differently)."""
-        travel = self.travel
-        state = travel.shown()
-        drawn = (state.version, self.narrow, self.short, travel.cursor, travel.count,
-                 travel.sequence.version, self.view)
-        if drawn == self._drawn and not force:
+        """Render the shown state into the widgets if anything changed since the last
+        tick; a selection the state no longer has moves to its first child."""
+        if not self.painter.due(self.travel, force):
             return
-        self._drawn = drawn
-        try:
-            procs = self.query_one(ProcessList)
-        except NoMatches:
-            # The app is closing: a tick that fires after its screen's widgets are gone
-            # (seen on a loaded machine) has nothing to draw, and must not be an error.
-            return
+        state = self.travel.shown()
         if self.selected is None or self.selected not in state.procs:
             live = state.children() or sorted(state.procs)
             self.selected = live[0] if live else None
-        procs.sync(state, self.selected, self.short)
-        self.query_one(QueuePanel).sync(state)
-        log = self.query_one(EventLog)
-        if travel.paused:
-            # Every panel as of the cursor: the log ends on the cursor's event.
-            log.sync(state, force=True)
-            log.cursor = len(log.lines) - 1 if log.lines else None
-        else:
-            log.sync(state)
-        self.query_one(SequenceView).sync(travel.sequence, travel.at, at=travel.cursor)
-        self._draw_status()
+        self.painter.draw(self.pump, self.finished, self.selected, self.all_children)
 
     def _draw_status(self) -> None:
-        state, log = self.travel.shown(), self.query_one(EventLog)
-        finished = self.finished or state.ended
-        end = ending_of(state.end_code, state.end_signal) if state.ended else "ended"
-        # The banner that says how it ended is hidden on a small terminal: the line says it.
-        ending = end if finished and (self.narrow or self.short) else None
-        self.query_one(StatusLine).show(self.source_title, state, finished, log,
-                                        brief=self.narrow, ending=ending,
-                                        position=self.travel.position()
-                                        if self.travel.paused else None,
-                                        rate=self.source.rate
-                                        if isinstance(self.source, PacedSource) else None)
-        ended = sum(1 for p in state.procs.values() if p.ended)
-        self.query_one(Banner).show(finished, end, len(state.procs), ended)
-        self._draw_target()
-
-    def _draw_target(self) -> None:
-        brief = self.narrow
-        what = target_description(self.state, self.selected, self.all_children, brief)
-        self.query_one(SignalPanel).show_target(what, self.all_children, brief)
+        self.painter.status(self.pump, self.finished, self.selected, self.all_children)
 
     def watch_selected(self) -> None:
         if self._is_mounted:
-            self.query_one(ProcessList).sync(self.state, self.selected, self.short)
-            self._draw_target()
+            self.query_one(ProcessList).sync(self.state, self.selected, self.painter.short)
+            self.painter.target(self.state, self.selected, self.all_children)
 
     def watch_all_children(self) -> None:
         if self._is_mounted:
-            self._draw_target()
+            self.painter.target(self.state, self.selected, self.all_children)
 
     def on_event_log_view_changed(self) -> None:
         self._draw_status()
 
-    # ---------- selection and signals ----------
+    # ---------- selection, and what is sent to processes (see tui.process_actions) ----
 
     def action_select(self, step: int) -> None:
         """Up/down: the pane selection, or in the sequence view the row cursor."""
-        if self.view == "sequence":
+        if self.painter.view == "sequence":
             self.query_one(SequenceView).action_move(step)
             return
         pids = sorted(self.state.procs)
@@ -387,72 +249,15 @@ class MonitorApp(App[int]):
         self.all_children = not self.all_children
 
     def action_send_signal(self, signum: int) -> None:
-        targets = signal_targets(self.state, self.selected, self.all_children)
-        if not targets:
-            self.notify("Select a process pane first (click it, or up/down).", severity="warning")
-            return
-        commands: list[Command] = [SendSignal(pid, signum) for pid in targets]
-        if signum != signal.SIGKILL:
-            self._send(commands)
-            return
-        who = ", ".join(str(p) for p in targets)
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self._send(commands)
-
-        question = f"Send {signal_name(signum)} to {who}? It cannot be caught."
-        self.push_screen(ConfirmScreen(question), confirmed)
-
-    # ---------- messages into pipes and queues ----------
+        self.processes.send_signal(signum, self.selected, self.all_children)
 
     def action_write_pipe(self) -> None:
-        pid = self.selected
-        refusal = pipe_write_refusal(self.state, pid)
-        if refusal is not None:
-            self.notify(refusal.message, title=refusal.title, severity="warning", markup=False)
-            return
-        assert pid is not None  # no refusal: a live child is selected
-
-        def send(text: str | None) -> None:
-            if text:
-                self._send([WritePipe(pid, text.encode())])
-
-        who = f"{self.state.procs[pid].label} (pid {pid})"
-        self.push_screen(TextPrompt(f"Write into the pipe of {who}:", "hello"), send)
+        self.processes.write_pipe(self.selected)
 
     def action_push_queue(self) -> None:
-        choices = queue_choices(self.state, self.selected)
-        if choices is None:
-            self.notify("No SysV queue is in use.", severity="warning")
-            return
+        self.processes.push_queue(self.selected)
 
-        def send(answer: tuple[int, str] | None) -> None:
-            if answer is not None and answer[1]:
-                self._send([PushQueue(answer[0], answer[1].encode())])
-
-        self.push_screen(PushPrompt(*choices), send)
-
-    def _send(self, commands: list[Command]) -> None:
-        self.run_worker(
-            self._send_all(commands), name="send", group="commands", exit_on_error=False
-        )
-
-    async def _send_all(self, commands: list[Command]) -> None:
-        source = self.source
-        if source is None:
-            self.notify("Nothing is running: press r to restart.", severity="warning")
-            return
-        for command in commands:
-            try:
-                await source.send(command)
-            except CommandRefused as exc:
-                self.notify(str(exc), title="refused", severity="error", markup=False)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                self.notify(error, title="failed", severity="error", markup=False)
-
-    # ---------- the log ----------
+    # ---------- the log (the EventLog widget does the work) ----------
 
     def action_toggle_follow(self) -> None:
         log = self.query_one(EventLog)
@@ -474,21 +279,10 @@ class MonitorApp(App[int]):
     def action_find(self, step: int) -> None:
         self.query_one(EventLog).find_next(step)
 
-    # ---------- the sequence view and time travel ----------
-
-    def _show_view(self) -> None:
-        sequence = self.view == "sequence"
-        self.query_one("#top").display = not sequence
-        self.query_one(SequenceView).display = sequence
-        log = self.query_one(EventLog)
-        log.set_class(sequence, "-short")
-        if log.follow and not self.travel.paused:
-            # The log's height changed: keep its newest line in view.
-            self.call_after_refresh(log.scroll_end, animate=False, x_axis=False)
+    # ---------- the sequence view and time travel (pure rules: tui.travel) ----------
 
     def action_toggle_view(self) -> None:
-        self.view = "panes" if self.view == "sequence" else "sequence"
-        self._show_view()
+        self.painter.toggle_view(self.travel)
         self.redraw(force=True)
 
     def action_toggle_compress(self) -> None:
@@ -496,7 +290,7 @@ class MonitorApp(App[int]):
         view.compress = not view.compress
 
     def action_inspect(self) -> None:
-        if self.view == "sequence":
+        if self.painter.view == "sequence":
             self.query_one(SequenceView).action_inspect()
 
     def on_sequence_view_inspect(self, message: SequenceView.Inspect) -> None:
@@ -504,11 +298,7 @@ class MonitorApp(App[int]):
 
     def _travelled(self) -> None:
         """The cursor moved: a replay pauses with the display and plays on with it."""
-        if isinstance(self.source, PacedSource):
-            if self.travel.paused:
-                self.source.pause()
-            else:
-                self.source.resume()
+        self.pump.follow_display()
         self.redraw(force=True)
 
     def action_toggle_pause(self) -> None:
@@ -544,25 +334,21 @@ class MonitorApp(App[int]):
 
     def action_rate(self, direction: int) -> None:
         """``[``/``]``: halve / double the pace of a replay."""
-        if not isinstance(self.source, PacedSource):
-            self.notify("The rate paces a replay (--replay FILE); a live program runs at "
-                        "its own pace.", severity="warning")
-            return
-        self.source.set_rate(next_rate(self.source.rate, direction))
-        self._draw_status()
+        if self.pump.change_rate(direction):
+            self._draw_status()
 
     # ---------- the run ----------
 
     async def action_restart(self) -> None:
-        factory = self.factory
+        factory = self.pump.factory
         if factory is None:
             return
-        await self.stop_source()
+        await self.pump.stop()
         self.start_source(factory)
         self.notify("restarted")
 
     async def action_stop(self) -> None:
-        await self.stop_source()
+        await self.pump.stop()
         self.notify("stopped: processes ended, queues removed (r restarts)")
 
     def action_help(self) -> None:
@@ -575,5 +361,5 @@ class MonitorApp(App[int]):
             self.push_screen(MachineQueues())
 
     async def action_quit(self) -> None:
-        await self.stop_source()
+        await self.pump.stop()
         self.exit(0)

@@ -154,7 +154,7 @@ async def test_brackets_change_the_rate_and_space_pauses_the_replay(tmp_path: Pa
     app = replay(slow_recording(tmp_path / "slow.ndjson"), rate=1.0)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.travel.count >= 1)
-        source = app.source
+        source = app.pump.source
         assert isinstance(source, ReplaySource)
         assert "rate ×1" in status(app)
         await pilot.press("left_square_bracket")

@@ -62,7 +62,7 @@ async def test_live_run_is_recorded_and_exported_where_asked(tmp_path: Path) -> 
     app = MonitorApp(demo_factory("pipe", 0.2, runs), runs=runs)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.finished and app.state.ended, 60)
-        recording = app.recording
+        recording = app.pump.recording
         assert recording is not None
         assert runs.owns(recording)
         prompt = await choose_export(pilot, app)

@@ -79,7 +79,7 @@ async def test_resizing_a_live_demo_keeps_its_state() -> None:
         app.selected = child
         await pilot.press("p")  # filter the log to the selected child
         await pilot.press("a")  # signals to all children
-        source, events = app.source, app.state.events
+        source, events = app.pump.source, app.state.events
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: app.screen.has_class("-narrow", "-short"))
         pane = app.query_one(f"#proc-{child}", ProcPane)
@@ -95,7 +95,7 @@ async def test_resizing_a_live_demo_keeps_its_state() -> None:
         await wait_for(pilot, lambda: not pane.has_class("-row") and pane.region.height
                        == (7 if pane.has_class("-kernel") else 5))
         assert _button_labels_whole(app)
-        assert app.source is source  # the same run, not a restart
+        assert app.pump.source is source  # the same run, not a restart
         assert app.state.events >= events
         assert app.selected == child
         assert app.all_children

@@ -252,4 +252,4 @@ async def test_a_raw_sysv_program_in_panes_and_in_the_machine_queues() -> None:
         assert "(gone)" not in row[6] + row[7]
         assert row[4] == "0", "the consumer took every message"
         await pilot.press("escape")
-        await app.stop_source()
+        await app.pump.stop()
