@@ -41,6 +41,9 @@ class ChanView:
     last: str | None = None
     name: str | None = None
     fd: int | None = None
+    msqid: int | None = None
+    qnum: int | None = None
+    """A queue's messages (its ``queued`` are their bytes)."""
 
     @classmethod
     def from_fields(cls, f: dict[str, Any]) -> ChanView:
@@ -50,11 +53,12 @@ class ChanView:
             queued=max(0, _int(f.get("queued")) or 0), key=_int(f.get("key")),
             last=clip(f["last"], 12) if isinstance(f.get("last"), str) else None,
             name=clip(f["name"], 60) if isinstance(f.get("name"), str) else None,
-            fd=_int(f.get("fd")),
+            fd=_int(f.get("fd")), msqid=_int(f.get("msqid")), qnum=_int(f.get("qnum")),
         )
 
-    def text(self) -> str:
-        """``pipe → 1234``, ``socketpair ⇄ 1235, 3.1 KiB queued``, ``queue 0x1 (last send)``."""
+    def text(self, peer_label: str = "") -> str:
+        """``pipe → 1234``, ``socketpair ⇄ 1235, 3.1 KiB queued``, ``queue 0x1 (last send)``;
+        with ``peer_label``, the peer is named after its pid (``→ 1234 (child #1)``)."""
         if self.type == "queue":
             key = f"{self.key:#x}" if self.key is not None else "?"
             out = f"queue {key} (last {self.last or '?'})"
@@ -66,10 +70,27 @@ class ChanView:
             if self.peer is not None:
                 more = f" +{self.peers - 1}" if self.peers > 1 else ""
                 out += f" {arrow} {self.peer}{more}"
+                if peer_label:
+                    out += f" ({peer_label})"
             elif self.dir != "both":
                 out += f" {arrow} ?"
         if self.queued:
             out += f", {human_bytes(self.queued)} queued"
+        return out
+
+    def short(self) -> str:
+        """The channel in a one-line row: ``→5102 64K`` (a pipe written to 5102, 64 KiB
+        waiting), ``←5101``, ``⇄5103`` (a socket and its peer), ``q0x1a2b``."""
+        if self.type == "queue":
+            out = f"q{self.key:#x}" if self.key is not None else "q?"
+        else:
+            arrow = _ARROWS.get(self.dir, "⇄")
+            if self.peer is not None:
+                out = f"{arrow}{self.peer}" + ("+" if self.peers > 1 else "")
+            else:
+                out = f"{arrow}?" if self.dir != "both" else self.type
+        if self.queued:
+            out += f" {short_bytes(self.queued)}"
         return out
 
     @property
@@ -98,6 +119,16 @@ class KernelView:
         """``[("caught", ["USR1"]), ...]`` for every non-empty mask, in a fixed order."""
         return [(what, names) for what in SHOWN_ORDER
                 if (names := mask_names(self.masks.get(what, 0)))]
+
+
+def short_bytes(n: float) -> str:
+    """``512``, ``3.4K``, ``64K``, ``1.0G``: a size or a rate in at most five columns
+    (one decimal only under 10, where it says something)."""
+    for unit in ("", "K", "M", "G"):
+        if n < 1024 or unit == "G":
+            return f"{n:.0f}{unit}" if not unit or n >= 9.95 else f"{n:.1f}{unit}"
+        n /= 1024
+    return f"{n:.0f}"
 
 
 def mask_names(mask: int) -> list[str]:

@@ -83,7 +83,9 @@ async def test_resizing_a_live_demo_keeps_its_state() -> None:
         await pilot.resize_terminal(80, 24)
         await wait_for(pilot, lambda: app.screen.has_class("-narrow", "-short"))
         pane = app.query_one(f"#proc-{child}", ProcPane)
-        await wait_for(pilot, lambda: pane.has_class("-row") and pane.region.height == 1)
+        # 1 line, 3 for the selected row with the kernel's channels and dispositions
+        await wait_for(pilot, lambda: pane.has_class("-row") and pane.region.height
+                       == (3 if pane.has_class("-detail") else 1))
         assert _button_labels_whole(app)
         await pilot.press("2")  # SIGUSR2 to all children, sent at 80x24
         await wait_for(pilot, lambda: all(

@@ -9,20 +9,11 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.kernel import KernelView
+from tui.kernel import KernelView, mask_names, short_bytes
 
 _MASK_STYLES = {"caught": "green", "blocked": "yellow", "ignored": "dim", "pending": "bold red"}
 _MASK_WORDS = {"pending": "pend", "caught": "catch", "blocked": "block", "ignored": "ign"}
 """Short words: four groups of names fit the pane's 59 columns."""
-
-
-def short_bytes(n: float) -> str:
-    """``512``, ``3.4K``, ``1.0G``: a rate that fits after the message counters."""
-    for unit in ("", "K", "M", "G"):
-        if n < 1024 or unit == "G":
-            return f"{n:.0f}{unit}" if not unit else f"{n:.1f}{unit}"
-        n /= 1024
-    return f"{n:.0f}"
 
 
 def io_text(kernel: KernelView) -> Text:
@@ -35,10 +26,11 @@ def io_text(kernel: KernelView) -> Text:
     return text
 
 
-def kernel_lines(kernel: KernelView) -> Text:
+def kernel_lines(kernel: KernelView, indent: str = "") -> Text:
     """``chan pipe → 1234 · socketpair ⇄ 1235, 3.1 KiB queued`` and
-    ``pend USR2 │ catch USR1 │ block USR2 │ ign HUP`` (pending, caught, blocked, ignored)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+    ``pend USR2 │ catch USR1 │ block USR2 │ ign HUP`` (pending, caught, blocked, ignored),
+    each line after ``indent``."""
+    text = Text(indent, no_wrap=True, overflow="ellipsis")
     text.append("chan ", "dim")
     chans = kernel.sorted_chans()
     if not chans:
@@ -47,7 +39,7 @@ def kernel_lines(kernel: KernelView) -> Text:
         if i:
             text.append(" · ", "dim")
         text.append(chan.text(), "bold cyan" if chan.queued else "cyan")
-    text.append("\n")
+    text.append("\n" + indent)
     groups = kernel.signal_groups()
     if not groups:
         text.append("signals: default dispositions", "dim")
@@ -56,4 +48,20 @@ def kernel_lines(kernel: KernelView) -> Text:
             text.append(" │ ", "dim")
         text.append(f"{_MASK_WORDS[what]} ", "dim")
         text.append(" ".join(names), _MASK_STYLES[what])
+    return text
+
+
+def row_summary(kernel: KernelView) -> Text:
+    """What a one-line row has room for: the pending signals (the thing to notice), then
+    every channel in its short form, busiest first (``pend USR2 ⇄5103 3.1K q0x1a2b``).
+    The row cuts it where the terminal ends; the selected row and ``enter`` say it all."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    pending = mask_names(kernel.masks.get("pending", 0))
+    if pending:
+        text.append("pend ", "dim")
+        text.append(" ".join(pending), _MASK_STYLES["pending"])
+    for chan in kernel.sorted_chans():
+        if text:
+            text.append(" ")
+        text.append(chan.short(), "bold cyan" if chan.queued else "cyan")
     return text

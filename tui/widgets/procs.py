@@ -2,7 +2,9 @@
 
 Two shapes: a bordered pane of three lines where there is room, and on a short terminal
 one line per process under a column header (htop's process table is the anchor: at
-80x24 a whole demo stays visible beside its log).
+80x24 a whole demo stays visible beside its log). A row ends with what the kernel says in
+short (pending signals, channels); the selected row adds the pane's two kernel lines
+under it, and ``enter`` shows everything (:mod:`tui.screens.procinspector`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from textual.widgets import Static
 
 from tui.state import MonitorState, ProcView
 from tui.text import human_bytes
-from tui.widgets.kernelpane import io_text, kernel_lines
+from tui.widgets.kernelpane import io_text, kernel_lines, row_summary
 
 STATE_STYLES = {
     "running": "bold green",
@@ -34,6 +36,10 @@ def signals_text(view: ProcView) -> str:
 ROW_HEADER = (f"  {'PID':>7} {'WHO':<20} {'STATE':<11} {'CPU%':>6} {'RSS':>8}  "
               f"{'IN':>3}/{'OUT':<4} SIGNALS")
 """The column header above the one-line rows (same widths as :func:`pane_row`)."""
+ROW_HEADER_KERNEL = ROW_HEADER + " · CHANNELS"
+"""The header once the kernel reports channels: the last column says both."""
+DETAIL_INDENT = " " * 10
+"""The selected row's channel and disposition lines start under the WHO column."""
 
 
 def cpu_text(view: ProcView) -> str:
@@ -80,8 +86,23 @@ def pane_row(view: ProcView, selected: bool = False, name: str = "") -> Text:
     text.append(f"{view.msgs_in:>3}", "green")
     text.append("/", "dim")
     text.append(f"{view.msgs_out:<4} ", "blue")
-    text.append(signals_text(view) or "-", "bold yellow" if view.signals else "dim")
+    summary = row_summary(view.kernel) if view.kernel is not None and not view.ended else None
+    if view.signals or not summary:
+        text.append(signals_text(view) or "-", "bold yellow" if view.signals else "dim")
+    if summary:
+        text.append(" " if view.signals else "")
+        text.append_text(summary)
+    if selected and has_detail(view):
+        assert view.kernel is not None
+        text.append("\n")
+        text.append_text(kernel_lines(view.kernel, DETAIL_INDENT))
     return text
+
+
+def has_detail(view: ProcView) -> bool:
+    """A live process the kernel reported on: selected as a row, it shows two more lines
+    (its channels and its signal dispositions), so a short terminal still says them."""
+    return view.kernel is not None and not view.ended
 
 
 def pane_body(view: ProcView) -> Text:
@@ -169,6 +190,7 @@ class ProcPane(Static):
         self.set_class(selected, "-selected")
         self.set_class(view.ended, "-ended")
         self.set_class(compact, "-row")
+        self.set_class(compact and selected and has_detail(view), "-detail")
         self.set_class(not compact and view.kernel is not None and not view.ended, "-kernel")
         if compact:
             self.border_title = self.border_subtitle = None
@@ -194,6 +216,7 @@ class ProcessList(VerticalScroll):
         self.border_title = "processes"
         self._panes: dict[int, ProcPane] = {}
         self._header = RowHeader(Text(ROW_HEADER, "bold"))
+        self._kernel_header = False
 
     def compose(self) -> ComposeResult:
         yield self._header
@@ -201,6 +224,10 @@ class ProcessList(VerticalScroll):
     def sync(self, state: MonitorState, selected: int | None, compact: bool = False) -> None:
         """Add panes for new pids and redraw the changed ones, as panes or as rows."""
         self._header.display = compact
+        kernel = any(v.kernel is not None for v in state.procs.values())
+        if kernel != self._kernel_header:
+            self._kernel_header = kernel
+            self._header.update(Text(ROW_HEADER_KERNEL if kernel else ROW_HEADER, "bold"))
         # Stepping back in time can go before a process existed: its pane is hidden.
         for pid, shown in self._panes.items():
             shown.display = pid in state.procs
