@@ -35,6 +35,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.inspector import InspectorScreen
 from tui.screens.machine_queues import MachineQueues
 from tui.screens.picker import DemoPicker
+from tui.screens.procinspector import ProcessInspector
 from tui.state import MonitorState
 from tui.travel import Travel
 from tui.widgets.banner import Banner
@@ -290,8 +291,11 @@ class MonitorApp(App[int]):
         view.compress = not view.compress
 
     def action_inspect(self) -> None:
+        """The row under the sequence view's cursor, or the selected process, in full."""
         if self.painter.view == "sequence":
             self.query_one(SequenceView).action_inspect()
+        elif self.selected is not None:
+            self.push_screen(ProcessInspector(self.selected, self.travel.shown))
 
     def on_sequence_view_inspect(self, message: SequenceView.Inspect) -> None:
         self.push_screen(InspectorScreen(message.row, self.travel.sequence, self.travel.at))

@@ -76,6 +76,13 @@ KEYS: tuple[KeyRow, ...] = (
     KeyRow("up/k, down/j", "select the previous / next process pane (or click a pane)",
            (Action("down,j", "select(1)", "next"), Action("up,k", "select(-1)", "prev")),
            bar=("↑↓", "select"), hint=Hint(0, "↑↓ / click", "select a process pane")),
+    KeyRow("enter", "the inspector: the selected process in full (every channel with its "
+           "peer, every signal disposition; space, left/right and 1-8 still work in it); in "
+           "the sequence view, the row under the cursor (every field of its event, its other "
+           "end)",
+           (Action("enter", "inspect", "inspect", "Inspect",
+                   "the selected process's channels and signals, or the row's event"),),
+           bar=("⏎", "info")),
     KeyRow("1 … 8", "send " + ", ".join(sig.name for _, sig in SIGNALS),
            tuple(Action(key, f"send_signal({int(sig)})", sig.name.removeprefix("SIG"),
                         f"Send {sig.name}",
@@ -128,14 +135,11 @@ KEYS: tuple[KeyRow, ...] = (
            (Action("v", "toggle_view", "sequence", "Sequence view",
                    "switch between the panes and the sequence diagram"),),
            bar=("v", "view"), hint=Hint(7, "v", "sequence view (arrows)")),
-    KeyRow("enter", "sequence view: open the row under the cursor in the inspector",
-           (Action("enter", "inspect", "inspect", "Inspect",
-                   "every field of the selected row's event, its other end"),)),
     KeyRow("space", "pause the display on the newest event (a live run goes on being "
            "recorded; a replay stops) / back to live",
            (Action("space", "toggle_pause", "pause", "Pause / live",
                    "freeze the display, or go back to live"),),
-           bar=("␣", "pause"), hint=Hint(8, "space ← →", "pause, step back / forward")),
+           hint=Hint(8, "space ← →", "pause, step back / forward")),
     KeyRow("left/right, home/end", "step one event back / forward; the first / last event "
            "(every panel shows the state as of that event)",
            (Action("left", "step(-1)", "back"), Action("right", "step(1)", "forward"),

@@ -2,8 +2,10 @@
 
 A static line rather than Textual's ``Footer``: identical in every snapshot. All of the
 bar's keys fit 120 columns (``a`` is in the signal panel, follow/pause in the status
-line); a narrower terminal shows the ones that fit whole, help and quit first, then in
-the table's order. The help screen and the command palette list every key.
+line, ``space`` in the guide beside the panes: ``enter``, which says everything about
+the selected process, took its place); a narrower terminal shows the ones that fit
+whole, help and quit first, then in the table's order. The help screen and the command
+palette list every key.
 """
 
 from __future__ import annotations
