@@ -179,7 +179,7 @@ async def test_live_at_80x24_a_blocked_signal_from_the_panel_shows_pending() -> 
     app = MonitorApp(run_factory(program("raw_signals", "120")))
     async with app.run_test(size=(80, 24)) as pilot:
         def top() -> int | None:
-            source = app.source
+            source = app.pump.source
             process = getattr(source, "process", None)
             return getattr(process, "pid", None)
 
@@ -216,4 +216,4 @@ async def test_live_at_80x24_a_blocked_signal_from_the_panel_shows_pending() -> 
         await pilot.press("2")
         await wait_for(pilot, lambda: "pend USR2" in detail(), timeout=30)
         assert any(line.kind == "signal.send" and line.pid != pid for line in app.state.log)
-        await app.stop_source()
+        await app.pump.stop()
