@@ -98,7 +98,8 @@ def target_argv(target: str, rest: list[str]) -> list[str]:
 
 
 async def _drain(source: LiveSource) -> None:
-    """The recording is written by the collector; reading keeps its buffer empty."""
+    """The recording is written by the collector; reading keeps its buffer empty (a
+    spooling collector serves nothing: this just waits for the end)."""
     async for _event in source.events():
         pass
 
@@ -106,8 +107,10 @@ async def _drain(source: LiveSource) -> None:
 async def _record(argv: list[str], output: str, title: str, trace: bool = False,
                   full: bool = False) -> int:
     env = {**os.environ, ENV_FULL: "1"} if full else None
+    # --full: nothing reads the events but the recording, so the collector spools the
+    # rings and writes the recording when the run ends (ipccore/monitor/spool.py).
     source = LiveSource(argv, title=title, record=output, passthrough=sys.stdout,
-                        passthrough_err=sys.stderr, trace=trace, env=env)
+                        passthrough_err=sys.stderr, trace=trace, env=env, spool=full)
     await source.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -1,9 +1,10 @@
 """The collector: one socket, any number of processes, one ordered stream.
 
 It wires its parts, each a module of one job: ``intake`` (connections, peer identity,
-line checks), ``drain`` (the shared-memory rings), ``stream`` (ordering, numbering,
-recording, serving), ``sampling`` (psutil and queue samples, vanished pids) and
-``ending`` (``monitor.end`` once every process closed). ``registry`` holds what it has
+line checks), ``drain`` (the shared-memory rings), ``spool`` (a ring's bytes on disk
+until the run ends, when the only consumer is the recording), ``stream`` (ordering,
+numbering, recording, serving), ``sampling`` (psutil and queue samples, vanished pids)
+and ``ending`` (``monitor.end`` once every process closed). ``registry`` holds what it has
 learnt about the program (pids, pipe ends, queues) for the commands and the samplers.
 """
 
@@ -65,7 +66,13 @@ class Collector:
         depth_interval: float = 0.09,
         uid: int | None = None,
         buffer_max: int = 200_000,
+        spool: bool = False,
     ) -> None:
+        """``spool``: the recording is the only consumer (``record --full``): the rings'
+        records are copied to disk as they come and decoded, ordered and recorded when
+        the run ends (``spool.py``); :meth:`events` serves nothing and just ends."""
+        if spool and record is None:
+            raise ValueError("spool=True needs a recording (record=) to write")
         self._own_dir: Path | None = None
         if path is None:
             reclaim_stale_dirs()
@@ -78,7 +85,7 @@ class Collector:
         self.uid = os.getuid() if uid is None else uid
         self.registry = Registry()
         self._stream = Stream(reorder_s, Path(record) if record is not None else None,
-                              buffer_max)
+                              buffer_max, spool=spool)
         self._rejects = Rejects()
         self._end = EndBarrier(self.path)
         self._intake = Intake(
@@ -87,7 +94,7 @@ class Collector:
             is_barrier=self._on_barrier,
         )
         self._rings = Rings(self.path.parent, self.uid, self._stream, self._rejects,
-                            self._intake.take)
+                            self._intake, spool=spool)
         self._sampling = Sampling(self.registry, self._stream, self.connected_pids,
                                   stats_interval, depth_interval)
         self._server: asyncio.Server | None = None
@@ -116,6 +123,18 @@ class Collector:
         """Released events the reader had no room for."""
         return self._stream.dropped
 
+    @property
+    def spooling(self) -> bool:
+        """Rings go to disk and are decoded when the run ends (``spool=True``)."""
+        return self._rings.spooling
+
+    @property
+    def taken_in_at(self) -> float:
+        """Wall-clock time when a connection's ring was last drained at its end: once
+        every process closed, the moment the collector had taken in everything (0 if
+        none closed yet)."""
+        return self._rings.last_closed_at
+
     def connected_pids(self) -> set[int]:
         """Pids with an open connection: certainly alive and certainly ours."""
         return set(self._intake.conns.values())
@@ -133,7 +152,11 @@ class Collector:
         while not self._closed:
             await asyncio.sleep(PUMP_S)
             self._rings.drain_all()
-            self._release(time.time() - self.reorder_s)
+            if self._rings.spooling:
+                # Nothing goes out before the run is over: the spools come first.
+                self._rejects.report(self._stream)
+            else:
+                self._release(time.time() - self.reorder_s)
 
     def _release(self, upto: float) -> None:
         self._rejects.report(self._stream)
@@ -205,6 +228,7 @@ class Collector:
             return
         self._sampling.check_gone(time.monotonic(), final=True)
         code, sig = ended
+        self._rings.unspool(self._release)
         self._rejects.report(self._stream)
         self.inject("monitor.end", {"code": code, "signal": sig})
         self._release(float("inf"))
@@ -225,6 +249,7 @@ class Collector:
                 await task
         self._end.close()
         self._rings.close_all()
+        self._rings.unspool(self._release)
         self._intake.close_all()
         if self._server is not None:
             self._server.close()

@@ -14,7 +14,8 @@ import asyncio
 import os
 import socket
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ipccore.monitor.registry import Registry
 from ipccore.monitor.stream import Stream
@@ -123,24 +124,52 @@ class Intake:
         if buf and not skipping:
             self.rejects.add("peer closed mid-line")
 
-    def take(self, line: bytes, peer: int, conn: int) -> None:
-        """One NDJSON line of ``peer`` (from its socket or its ring): check, then queue."""
-        if len(line) > MAX_LINE:
-            self.rejects.add("line too long")
-            return
-        try:
-            event = Event.from_json(line)
-            check_fields(event.kind, event.fields, peer=True)
-        except (EventDecodeError, ValueError, RecursionError, UnicodeDecodeError) as exc:
-            reason = str(exc).split(":")[0] if not isinstance(exc, EventDecodeError) else str(exc)
-            self.rejects.add(reason[:80])
+    def take(self, line: bytes, peer: int, conn: int, *, learn: bool = True) -> None:
+        """One NDJSON line of ``peer`` (from its socket or its ring): check, then queue.
+
+        ``learn=False`` for a line already learnt from while the program ran (a spooled
+        ring's JSON record, see :meth:`learn`): it is only checked and queued.
+        """
+        event = self._check(line)
+        if event is None:
             return
         kind, fields = event.kind, event.fields
         if kind == "monitor.ring":
             self._on_ring(conn, peer, str(fields.get("name")))
             return
-        self.registry.learn(peer, kind, fields)
+        if learn:
+            self.registry.learn(peer, kind, fields)
         self.stream.push(conn, (event.ts, peer, kind, fields))
+        if learn:
+            self._seen(peer, kind, fields)
+
+    def learn(self, line: bytes, peer: int) -> None:
+        """What the collector must know while the program runs (pids, reaps, queues),
+        from a JSON record of a spooled ring: the record itself is checked, counted if
+        bad and queued when the spool is read back (:meth:`take` with ``learn=False``)."""
+        event = self._check(line, count=False)
+        if event is not None and event.kind != "monitor.ring":
+            self.registry.learn(peer, event.kind, event.fields)
+            self._seen(peer, event.kind, event.fields)
+
+    def _check(self, line: bytes, *, count: bool = True) -> Event | None:
+        """The line as an accepted peer event, or None (counted as rejected)."""
+        if len(line) > MAX_LINE:
+            if count:
+                self.rejects.add("line too long")
+            return None
+        try:
+            event = Event.from_json(line)
+            check_fields(event.kind, event.fields, peer=True)
+        except (EventDecodeError, ValueError, RecursionError, UnicodeDecodeError) as exc:
+            reason = str(exc).split(":")[0] if not isinstance(exc, EventDecodeError) else str(exc)
+            if count:
+                self.rejects.add(reason[:80])
+            return None
+        return event
+
+    def _seen(self, peer: int, kind: str, fields: Mapping[str, Any]) -> None:
+        """A process seen for the first time is sampled at once."""
         if kind == "proc.hello":
             self._on_seen(peer)
         elif kind == "proc.spawn" and type(fields.get("child")) is int:

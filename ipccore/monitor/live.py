@@ -77,7 +77,11 @@ class LiveSource(_CollectorSource):
         passthrough_err: TextIO | None = None,
         observe: bool = True,
         trace: bool = False,
+        spool: bool = False,
     ) -> None:
+        """``spool``: the recording is the only consumer (``record --full``): the
+        collector spools the rings and writes the recording when the run ends, and
+        :meth:`events` serves nothing (see ``ipccore/monitor/spool.py``)."""
         if not argv or not all(isinstance(a, str) for a in argv):
             raise TypeError("argv must be a non-empty sequence of str")
         super().__init__(title)
@@ -96,6 +100,9 @@ class LiveSource(_CollectorSource):
         self.trace = trace
         """Run the program under strace (every message, slower)."""
         self.tracer: Tracer | None = None
+        self.spool = spool
+        if spool and record is None:
+            raise ValueError("spool=True needs a recording (record=) to write")
         if trace:
             strace_path()  # TraceUnavailable now, not after the collector started
             self._title = f"{title} ({SLOWDOWN_NOTE})"
@@ -114,7 +121,7 @@ class LiveSource(_CollectorSource):
         return cls(argv, title=f"demo {name}", **kwargs)  # type: ignore[arg-type]
 
     async def start(self) -> None:
-        collector = self.collector = Collector(record=self._record)
+        collector = self.collector = Collector(record=self._record, spool=self.spool)
         await collector.start()
         env = dict(os.environ if self._env is None else self._env)
         env["IPCCORE_MONITOR"] = str(collector.path)

@@ -7,7 +7,8 @@ so the reader of a datagram can report before its writer does; a ``pipe.read`` w
 matching ``pipe.write`` (same receiver, size and preview) has not been released yet is
 held back until that write is out, for at most :attr:`Reorder.hold` (then it goes anyway, so
 an unmatched read — a merged STREAM read, a write from outside — never stalls the
-stream for longer).
+stream for longer). With ``queues`` the same rule holds a ``queue.pop`` until a
+``queue.push`` of the same message (queue, type, size and preview) is out.
 
 When a read is matched that way, its ``from`` is set to the pid that really wrote the
 message: a pipe end can be shared (in the ``sibling`` demo child 2 writes through the
@@ -29,7 +30,11 @@ Draft = tuple[float, int, str, Mapping[str, Any]]
 """An event before release: ``(ts, pid, kind, fields)``. A plain tuple (50 ns to build,
 against 0.3-0.6 us for an Event): the Event is built once, when it is released, complete
 with its ``seq``."""
-_Msg = tuple[int, int, str]
+_Msg = tuple[Any, ...]
+"""A message's key: ``(receiver pid, nbytes, preview)`` for a pipe, ``(msqid, mtype,
+nbytes, preview)`` for a queue (the lengths differ, so the two never meet)."""
+_READS = frozenset({"pipe.read", "queue.pop"})
+_WRITES = frozenset({"pipe.write", "queue.push"})
 _Entry = tuple[float, Draft, "_Msg | None"]
 """A lane's item: key, draft, and its message key (pipe events), computed once."""
 _CYCLE_BREAK = 10
@@ -58,6 +63,15 @@ def _write_key(draft: Draft) -> _Msg | None:
     return None
 
 
+def _queue_key(draft: Draft) -> _Msg | None:
+    """A push's or pop's message key; none for an aggregate."""
+    fields = draft[3]
+    nbytes, prev = fields.get("nbytes"), fields.get("preview")
+    if isinstance(nbytes, int) and isinstance(prev, str) and "count" not in fields:
+        return (fields.get("msqid"), fields.get("mtype"), nbytes, prev)
+    return None
+
+
 def _read_key(draft: Draft) -> _Msg | None:
     fields = draft[3]
     nbytes, prev = fields.get("nbytes"), fields.get("preview")
@@ -70,8 +84,11 @@ def _read_key(draft: Draft) -> _Msg | None:
 class Reorder:
     """Lanes in, one ordered stream out."""
 
-    def __init__(self, window: float, hold: float | None = None) -> None:
+    def __init__(self, window: float, hold: float | None = None, *,
+                 queues: bool = False) -> None:
         self.window = window
+        self.queues = queues
+        """Also hold a ``queue.pop`` for its ``queue.push``."""
         self.hold = 3 * window if hold is None else hold
         """Longest extra wait of a read for its write (a loaded machine can delay a
         writer's report by tens of milliseconds after its syscall returned)."""
@@ -99,6 +116,11 @@ class Reorder:
                 waiting[msg] = waiting.get(msg, 0) + 1
         elif kind == "pipe.read":
             msg = _read_key(draft)
+        elif self.queues and kind in ("queue.push", "queue.pop"):
+            msg = _queue_key(draft)
+            if msg is not None and kind == "queue.push":
+                waiting = self._waiting_writes
+                waiting[msg] = waiting.get(msg, 0) + 1
         lane_q = self._lanes.get(lane)
         if lane_q is None:
             lane_q = self._lanes[lane] = deque()
@@ -110,7 +132,7 @@ class Reorder:
         lane_q = self._lanes.get(lane)
         if lane_q is None:
             lane_q = self._lanes[lane] = deque()
-        append, waiting = lane_q.append, self._waiting_writes
+        append, waiting, queues = lane_q.append, self._waiting_writes, self.queues
         for key, draft in entries:
             kind = draft[2]
             msg: _Msg | None = None
@@ -120,6 +142,10 @@ class Reorder:
                     waiting[msg] = waiting.get(msg, 0) + 1
             elif kind == "pipe.read":
                 msg = _read_key(draft)
+            elif queues and kind in ("queue.push", "queue.pop"):
+                msg = _queue_key(draft)
+                if msg is not None and kind == "queue.push":
+                    waiting[msg] = waiting.get(msg, 0) + 1
             append((key, draft, msg))
         self._size += len(entries)
 
@@ -160,7 +186,7 @@ class Reorder:
                 if key > upto or (best is not None and key >= best_key):
                     bound = min(bound, key)
                     continue
-                if (msg is not None and event[2] == "pipe.read" and msg not in writers
+                if (msg is not None and event[2] in _READS and msg not in writers
                         and held_by(key, msg, upto)):
                     bound = min(bound, key)
                     if held is None or key < held_key:
@@ -181,17 +207,17 @@ class Reorder:
                     break
                 key, event, msg = best[0]
                 if key >= bound or key > upto or (
-                        msg is not None and event[2] == "pipe.read"
+                        msg is not None and event[2] in _READS
                         and msg not in writers and held_by(key, msg, upto)):
                     break
         self._size -= len(out)
         return out
 
     def _account(self, event: Draft, msg: _Msg) -> Draft:
-        """Count a released pipe event (``msg`` is its message key) and, for a read,
-        name the pid whose write it matched."""
+        """Count a released message event (``msg`` is its message key) and, for a pipe
+        read, name the pid whose write it matched."""
         ts, pid, kind, fields = event
-        if kind == "pipe.write":
+        if kind in _WRITES:
             waiting = self._waiting_writes
             left = waiting.get(msg, 0) - 1
             if left > 0:
@@ -216,6 +242,6 @@ class Reorder:
             writer, _written = writers.pop(0)
             if not writers:
                 del self._writers[msg]
-            if fields.get("from") != writer:
+            if kind == "pipe.read" and fields.get("from") != writer:
                 return (ts, pid, kind, {**fields, "from": writer})
         return event

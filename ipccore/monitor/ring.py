@@ -14,13 +14,21 @@ x86-64 and arm64 Linux keep these 8-byte aligned stores whole, and CPython's
 checks every record's bounds anyway, so a torn or hostile ring is counted, not trusted).
 
 Layout: a 64-byte header (magic, version, capacity, write position at 16, read
-position at 24), then ``capacity`` bytes of records. A record is 48 bytes of header
+position at 24, the last JSON record's position + 1 at 32, 0 for none), then
+``capacity`` bytes of records. A record is 48 bytes of header
 (length, type, via, payload length, ts, a, b, c, nbytes) then its payload, padded to 8;
 a record never wraps: a length of ``0xFFFFFFFF`` tells the reader to go back to 0.
 Hot kinds get binary records (the payload is the first 64 body bytes, escaped by the
 collector); every other event is its NDJSON line as the payload of a type-0 record. An
 aggregate (``budget.py``) is its kind's record type plus :data:`AGG`, its payload the
 count and ``ts0`` (16 bytes) then the preview.
+
+JSON records are chained: each one's ``a`` is the previous one's position + 1, and the
+header names the last (written before the write position that publishes the record).
+A collector that spools a ring's bytes to disk instead of decoding them (``spool.py``)
+follows the chain to read just those records at once, the lifecycle events it must
+learn from while the program runs (a reap, a queue's creation), not the flood of
+pipe and queue messages around them.
 """
 
 from __future__ import annotations
@@ -39,15 +47,16 @@ from ipccore.monitor.order import Draft
 from ipcevents.events import PREVIEW_MAX
 
 MAGIC = b"IPCR"
-VERSION = 2
-"""2: aggregate records (a collector of version 1 refuses the ring: both ship together)."""
+VERSION = 3
+"""2: aggregate records; 3: chained JSON records (a collector of another version refuses
+the ring: both ship together)."""
 HEADER = 64
 CAPACITY = 2 << 20
 """2 MiB of records: ~20,000 small events between two drains of the collector."""
 
 _FILE_HDR = struct.Struct("<4sIQ")
 _POS = struct.Struct("<Q")
-_WRITE_AT, _READ_AT = 16, 24
+_WRITE_AT, _READ_AT, _JSON_AT = 16, 24, 32
 _REC = struct.Struct("<IBBHdqqqq")
 _REC_SIZE = _REC.size
 _WRAP = 0xFFFFFFFF
@@ -84,6 +93,8 @@ class RingWriter:
             os.close(fd)
         _FILE_HDR.pack_into(self._mm, 0, MAGIC, VERSION, CAPACITY)
         self._w = 0
+        self._last_json = 0
+        """The last JSON record's position + 1 (0: none yet): the next one's ``a``."""
         self._limit = CAPACITY
         """Write position up to which there is room: the last read position seen plus
         the capacity. The read position only grows, so the shared word is read again
@@ -115,8 +126,14 @@ class RingWriter:
         payload: bytes,
     ) -> bool:
         """:meth:`put` when the record must wrap or may not fit below :attr:`_limit`:
-        refresh the limit, place the wrap marker, then :meth:`put` on its fast path."""
-        size = (_REC_SIZE + 7 + len(payload)) & ~7
+        make room, then :meth:`put` on its fast path."""
+        if not self._room((_REC_SIZE + 7 + len(payload)) & ~7):
+            return False
+        return self.put(rtype, via, ts, a, b, c, nbytes, payload)
+
+    def _room(self, size: int) -> bool:
+        """Whether a record of ``size`` fits (the limit refreshed from the reader's
+        position when needed); places the wrap marker when it must go at 0."""
         w = self._w
         off = w % CAPACITY
         tail = CAPACITY - off
@@ -128,7 +145,7 @@ class RingWriter:
         if size > tail:
             _POS.pack_into(self._mm, HEADER + off, _WRAP)
             self._w = w + tail  # published together with the record that follows
-        return self.put(rtype, via, ts, a, b, c, nbytes, payload)
+        return True
 
     def put_agg(  # noqa: PLR0917 - the record's fields, positional like put
         self, code: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int,
@@ -139,8 +156,22 @@ class RingWriter:
                         _AGG_HEAD.pack(count, ts0) + preview[:PREVIEW_MAX])
 
     def put_line(self, line: bytes) -> bool:
-        """Any event as its NDJSON line (without the newline)."""
-        return self.put(JSON, 0, 0.0, 0, 0, 0, 0, line)
+        """Any event as its NDJSON line (without the newline), chained to the previous
+        one; the header names it before the write position publishes it, so a reader
+        that sees the record also finds it by the chain."""
+        plen = len(line)
+        size = (_REC_SIZE + 7 + plen) & ~7
+        if not self._room(size):
+            return False
+        mm, w = self._mm, self._w
+        at = HEADER + w % CAPACITY
+        _REC.pack_into(mm, at, size, JSON, 0, plen, 0.0, self._last_json, 0, 0, 0)
+        mm[at + _REC_SIZE:at + _REC_SIZE + plen] = line
+        self._last_json = w + 1
+        _POS.pack_into(mm, _JSON_AT, w + 1)
+        self._w = w + size
+        _POS.pack_into(mm, _WRITE_AT, w + size)
+        return True
 
     def put_hot(self, code: int, fields: dict[str, Any], data: bytes | None) -> bool:
         """A hot kind (``HOT[kind]``) as a binary record."""
@@ -193,58 +224,69 @@ class RingReader:
         """Records (or runs of them) skipped because they broke the format."""
 
     def drain(self, pid: int) -> list[Draft | bytes]:
-        """Everything written since the last drain: drafts, or raw JSON lines (bytes).
-
-        The collector's hot loop: each record's header is unpacked once, and its bounds
-        are checked before anything is built from it.
-        """
+        """Everything written since the last drain: drafts, or raw JSON lines (bytes)."""
         mm = self._mm
         w = _POS.unpack_from(mm, _WRITE_AT)[0]
         r = self._r
-        out: list[Draft | bytes] = []
         if w < r or w - r > CAPACITY:
             self.corrupt += 1
             r = w
-        unpack = _REC.unpack_from
-        while r < w:
-            off = r % CAPACITY
-            tail = CAPACITY - off
-            at = HEADER + off
-            if tail >= _REC_SIZE:
-                rec = unpack(mm, at)
-                size = rec[0]
-            else:  # only a wrap marker fits here
-                rec = ()
-                size = _POS.unpack_from(mm, at)[0] & 0xFFFFFFFF if tail >= 8 else 0
-            if size == _WRAP and r + tail <= w:
-                r += tail
-                continue
-            if size < _REC_SIZE or size > tail or size & 7 or r + size > w:
-                self.corrupt += 1
-                r = w
-                break
-            _size, rtype, via, plen, ts, a, b, c, nbytes = rec
-            at += _REC_SIZE
-            if _REC_SIZE + plen > size:
-                self.corrupt += 1
-            elif rtype == JSON:
-                out.append(mm[at:at + plen])
-            elif rtype in _KIND and ts - ts == 0.0:  # NaN and inf fail this: corrupt
-                out.append(_event(rtype, via, ts, a, b, c, nbytes,
-                                  mm[at:at + min(plen, PREVIEW_MAX)], pid))
-            elif rtype in _AGG_KIND and ts - ts == 0.0 and plen >= _AGG_HEAD.size:
-                agg = _aggregate(rtype - AGG, via, ts, a, b, c, nbytes,
-                                 mm[at:at + min(plen, _AGG_HEAD.size + PREVIEW_MAX)], pid)
-                if agg is None:
-                    self.corrupt += 1
-                else:
-                    out.append(agg)
-            else:
-                self.corrupt += 1
-            r += size
+        out, r, corrupt = decode(mm, r, w, HEADER - (r - r % CAPACITY), CAPACITY, pid)
+        self.corrupt += corrupt
         self._r = r
         _POS.pack_into(mm, _READ_AT, r)
         return out
+
+    def spool(self, out: int, offset: int) -> tuple[int, int, list[bytes]]:
+        """Copy everything written since the last drain to the file ``out`` at
+        ``offset``, as it lies in the ring, and free its room: ``(start, end)`` ring
+        positions (``end - start`` bytes written; :func:`decode` reads them) and the JSON
+        records among them, found by their chain (bounds checked; a broken chain ends
+        the list, the records stay in the copy)."""
+        mm = self._mm
+        w = _POS.unpack_from(mm, _WRITE_AT)[0]
+        r = self._r
+        if w < r or w - r > CAPACITY:
+            self.corrupt += 1
+            self._r = w
+            _POS.pack_into(mm, _READ_AT, w)
+            return w, w, []
+        lines = self._chained(r, w)
+        off = r % CAPACITY
+        with memoryview(mm) as view:
+            if off + (w - r) <= CAPACITY:
+                _write_all(out, view[HEADER + off:HEADER + off + (w - r)], offset)
+            else:
+                _write_all(out, view[HEADER + off:HEADER + CAPACITY], offset)
+                _write_all(out, view[HEADER:HEADER + (w - r) - (CAPACITY - off)],
+                           offset + CAPACITY - off)
+        self._r = w
+        _POS.pack_into(mm, _READ_AT, w)
+        return r, w, lines
+
+    def _chained(self, r: int, w: int) -> list[bytes]:
+        """The JSON records at positions ``r`` to ``w``, oldest first, by their chain
+        from the header (records past ``w`` are complete: the header names a record
+        only once it is written)."""
+        mm = self._mm
+        lines: list[bytes] = []
+        link = _POS.unpack_from(mm, _JSON_AT)[0]
+        limit = r + CAPACITY  # the writer cannot be further ahead
+        while r < link <= limit:
+            at = link - 1
+            off = at % CAPACITY
+            if CAPACITY - off < _REC_SIZE:
+                break
+            size, rtype, _via, plen, _ts, prev, _b, _c, _n = _REC.unpack_from(mm, HEADER + off)
+            if rtype != JSON or size > CAPACITY - off or size & 7 or _REC_SIZE + plen > size \
+                    or not 0 <= prev < link:
+                break
+            if at < w:
+                start = HEADER + off + _REC_SIZE
+                lines.append(mm[start:start + plen])
+            link = prev
+        lines.reverse()
+        return lines
 
     def close(self, unlink: bool = True) -> None:
         """Unmap, and remove the file (it is ours to clean once the writer is done)."""
@@ -252,6 +294,69 @@ class RingReader:
         if unlink:
             with contextlib.suppress(OSError):
                 self.path.unlink()
+
+
+def decode(  # noqa: PLR0917 - the collector's hot loop: positional
+    buf: mmap.mmap, r: int, w: int, shift: int, wrap_shift: int, pid: int,
+) -> tuple[list[Draft | bytes], int, int]:
+    """The records at ring positions ``r`` to ``w``, read from ``buf`` at index
+    ``position + shift``: drafts, or raw JSON lines (bytes). Returns them, the position
+    reached and how many records broke the format.
+
+    For the ring itself ``shift`` maps into the mapped file and drops by ``wrap_shift``
+    (the capacity) at each wrap; for a spool (the same bytes copied out in order) it is
+    the file's offset of ``r`` minus ``r``, and ``wrap_shift`` is 0. Each record's header
+    is unpacked once, and its bounds are checked before anything is built from it.
+    """
+    out: list[Draft | bytes] = []
+    corrupt = 0
+    unpack = _REC.unpack_from
+    while r < w:
+        off = r % CAPACITY
+        tail = CAPACITY - off
+        at = r + shift
+        if tail >= _REC_SIZE:
+            rec = unpack(buf, at)
+            size = rec[0]
+        else:  # only a wrap marker fits here
+            rec = ()
+            size = _POS.unpack_from(buf, at)[0] & 0xFFFFFFFF if tail >= 8 else 0
+        if size == _WRAP and r + tail <= w:
+            r += tail
+            shift -= wrap_shift
+            continue
+        if size < _REC_SIZE or size > tail or size & 7 or r + size > w:
+            corrupt += 1
+            r = w
+            break
+        _size, rtype, via, plen, ts, a, b, c, nbytes = rec
+        at += _REC_SIZE
+        if _REC_SIZE + plen > size:
+            corrupt += 1
+        elif rtype == JSON:
+            out.append(buf[at:at + plen])
+        elif rtype in _KIND and ts - ts == 0.0:  # NaN and inf fail this: corrupt
+            out.append(_event(rtype, via, ts, a, b, c, nbytes,
+                              buf[at:at + min(plen, PREVIEW_MAX)], pid))
+        elif rtype in _AGG_KIND and ts - ts == 0.0 and plen >= _AGG_HEAD.size:
+            agg = _aggregate(rtype - AGG, via, ts, a, b, c, nbytes,
+                             buf[at:at + min(plen, _AGG_HEAD.size + PREVIEW_MAX)], pid)
+            if agg is None:
+                corrupt += 1
+            else:
+                out.append(agg)
+        else:
+            corrupt += 1
+        r += size
+    return out, r, corrupt
+
+
+def _write_all(fd: int, data: memoryview, offset: int) -> None:
+    """``os.pwrite`` until all of ``data`` is in the file at ``offset`` (a short write
+    is rare, not impossible; a full disk raises ``OSError``)."""
+    while data:
+        done = os.pwrite(fd, data, offset)
+        data, offset = data[done:], offset + done
 
 
 def _event(  # noqa: PLR0917 - the hot path: the record's fields, positional

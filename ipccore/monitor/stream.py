@@ -23,6 +23,8 @@ from ipcevents.events import Event, make_event
 
 INJECTED = 0
 """The lane of events made by the monitor itself (samples, commands, end)."""
+SPOOL_HOLD_S = 2.0
+"""A spooled run's longest wait of a read for its write (of a pop for its push)."""
 
 
 def open_private(path: Path) -> IO[str]:
@@ -41,12 +43,19 @@ def open_private(path: Path) -> IO[str]:
 class Stream:
     """The reorder buffer, the numbering, the recording and the served queue."""
 
-    def __init__(self, reorder_s: float, record: Path | None, buffer_max: int) -> None:
+    def __init__(self, reorder_s: float, record: Path | None, buffer_max: int, *,
+                 spool: bool = False) -> None:
         self.reorder_s = reorder_s
         self.buffer_max = buffer_max
         self.dropped = 0
         """Released events the reader had no room for (recorded, not served)."""
-        self._order = Reorder(reorder_s)
+        self.serve = not spool
+        """Whether :meth:`events` serves the released events; a spooling collector
+        only records them (its one consumer), and :meth:`events` just ends."""
+        # Spooled, everything is released once the run is over, with all of each
+        # lane known up to a horizon: a read may wait longer for its write, and a
+        # pop for its push.
+        self._order = Reorder(reorder_s, SPOOL_HOLD_S if spool else None, queues=spool)
         self._lane_key: dict[int, float] = {}
         self._done_lanes: list[int] = []
         self._seq = 0
@@ -73,6 +82,10 @@ class Stream:
         """The connection ended; its lane is forgotten once released empty."""
         self._lane_key.pop(lane, None)
         self._done_lanes.append(lane)
+
+    def lane_key(self, lane: int) -> float:
+        """The key of the lane's last event: its next one's is no lower."""
+        return self._lane_key.get(lane, 0.0)
 
     def push(self, lane: int, draft: Draft) -> None:
         """One event into its lane, keeping the lane's keys non-decreasing."""
@@ -116,6 +129,8 @@ class Stream:
         record = self._record
         if record is not None:
             record.write("".join([event.to_json() + "\n" for event in ready]))
+        if not self.serve:
+            ready = []
         room = self.buffer_max - len(self._out)
         if room < len(ready):
             self.dropped += len(ready) - max(room, 0)
