@@ -77,6 +77,8 @@ _AGG_HEAD = struct.Struct("<qd")
 _VIA = ("pipe", "socket", "monitor")
 VIA_CODE = {name: code for code, name in enumerate(_VIA)}
 NAME = re.compile(r"^ring-\d+-[0-9a-f]{8}$")
+LINEAR = 1 << 63
+""":func:`decode`'s modulus for bytes laid out in position order (a spool)."""
 
 
 class RingWriter:
@@ -231,7 +233,7 @@ class RingReader:
         if w < r or w - r > CAPACITY:
             self.corrupt += 1
             r = w
-        out, r, corrupt = decode(mm, r, w, HEADER - (r - r % CAPACITY), CAPACITY, pid)
+        out, r, corrupt = decode(mm, r, w, CAPACITY, HEADER, pid)
         self.corrupt += corrupt
         self._r = r
         _POS.pack_into(mm, _READ_AT, r)
@@ -297,16 +299,16 @@ class RingReader:
 
 
 def decode(  # noqa: PLR0917 - the collector's hot loop: positional
-    buf: mmap.mmap, r: int, w: int, shift: int, wrap_shift: int, pid: int,
+    buf: mmap.mmap, r: int, w: int, modulus: int, shift: int, pid: int,
 ) -> tuple[list[Draft | bytes], int, int]:
     """The records at ring positions ``r`` to ``w``, read from ``buf`` at index
-    ``position + shift``: drafts, or raw JSON lines (bytes). Returns them, the position
-    reached and how many records broke the format.
+    ``position % modulus + shift``: drafts, or raw JSON lines (bytes). Returns them, the
+    position reached and how many records broke the format.
 
-    For the ring itself ``shift`` maps into the mapped file and drops by ``wrap_shift``
-    (the capacity) at each wrap; for a spool (the same bytes copied out in order) it is
-    the file's offset of ``r`` minus ``r``, and ``wrap_shift`` is 0. Each record's header
-    is unpacked once, and its bounds are checked before anything is built from it.
+    For the ring itself that is ``CAPACITY`` and ``HEADER``; for a spool (the same bytes
+    copied out in order, wrap markers and all) :data:`LINEAR` and the file's offset of
+    ``r`` minus ``r``. Each record's header is unpacked once, and its bounds are checked
+    before anything is built from it.
     """
     out: list[Draft | bytes] = []
     corrupt = 0
@@ -314,7 +316,7 @@ def decode(  # noqa: PLR0917 - the collector's hot loop: positional
     while r < w:
         off = r % CAPACITY
         tail = CAPACITY - off
-        at = r + shift
+        at = r % modulus + shift
         if tail >= _REC_SIZE:
             rec = unpack(buf, at)
             size = rec[0]
@@ -323,7 +325,6 @@ def decode(  # noqa: PLR0917 - the collector's hot loop: positional
             size = _POS.unpack_from(buf, at)[0] & 0xFFFFFFFF if tail >= 8 else 0
         if size == _WRAP and r + tail <= w:
             r += tail
-            shift -= wrap_shift
             continue
         if size < _REC_SIZE or size > tail or size & 7 or r + size > w:
             corrupt += 1

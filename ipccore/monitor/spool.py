@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ipccore.monitor.order import Draft
-from ipccore.monitor.ring import RingReader, decode
+from ipccore.monitor.ring import LINEAR, RingReader, decode
 
 PREFIX = "spool-"
 
@@ -63,7 +63,7 @@ class Spool:
         with open(self.path, "rb") as f, \
                 mmap.mmap(f.fileno(), self._size, access=mmap.ACCESS_READ) as mm:
             for start, end, at, now in self._chunks:
-                items, _reached, corrupt = decode(mm, start, end, at - start, 0, self.pid)
+                items, _reached, corrupt = decode(mm, start, end, LINEAR, at - start, self.pid)
                 yield now, items, corrupt
 
     def remove(self) -> None:

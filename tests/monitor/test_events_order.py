@@ -82,3 +82,30 @@ def test_a_read_matched_to_its_writer_names_it() -> None:
                     {"from": 10, "nbytes": 16, "preview": "via a shared end"}))
     out = list(r.pop_ready(math.inf))
     assert out[1][FIELDS]["from"] == 30
+
+
+def _push(pid: int, text: str, ts: float) -> Draft:
+    return (ts, pid, "queue.push", {"key": 7, "msqid": 9, "mtype": 1, "nbytes": len(text),
+                                    "preview": text})
+
+
+def _pop(pid: int, text: str, ts: float, mtype: int = 1) -> Draft:
+    return (ts, pid, "queue.pop", {"key": 7, "msqid": 9, "mtype": mtype, "nbytes": len(text),
+                                   "preview": text})
+
+
+def test_with_queues_a_pop_waits_for_its_push_and_only_then() -> None:
+    """A pop stamped before its push (the popper got the CPU first) follows it; the
+    popper's own later event stays behind the pop; another type's pop does not wait."""
+    for queues in (True, False):
+        r = Reorder(0.04, queues=queues)
+        r.push(1, 1.000, _pop(10, "m1", 1.000))
+        r.push(1, 1.001, _timer(10, 1, 1.001))
+        r.push(3, 1.0015, _pop(30, "other", 1.0015, mtype=2))
+        r.push(2, 1.002, _push(20, "m1", 1.002))
+        kinds = [(e[1], e[KIND]) for e in r.pop_ready(math.inf)]
+        if queues:
+            assert kinds == [(30, "queue.pop"), (20, "queue.push"), (10, "queue.pop"),
+                             (10, "timer.fire")]
+        else:  # the default (live) order: by time only
+            assert kinds[0] == (10, "queue.pop")
