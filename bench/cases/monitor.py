@@ -3,12 +3,16 @@
 Every variant forks the same driver process, which runs the ipccore work and reports its
 time; the attached drivers first call ``ipccore.monitor.attach`` to a collector running
 in its own process (``python -m bench.collect_sink``), in the default mode (aggregates
-above the per-process budget) or in full mode (``IPCCORE_MONITOR_FULL=1``: one event
-per operation, the writer waits for the collector). The attached time runs until the
-collector has taken in the last operation (the driver's and its child's last aggregates
-are published when they detach and exit: that is work the monitor still has to do), and
-each attached run checks the collector's totals exactly: the sum of ``count`` per kind
-must be the number of operations the work did, with nothing reported dropped.
+above the per-process budget, decoded live as a live view does) or in full mode as
+``python -m ipccore record --full`` runs it (``IPCCORE_MONITOR_FULL=1``: one event per
+operation, the writer waits for the collector; the collector spools its rings and writes
+the recording when the run ends). The attached time runs until the collector has taken
+in the last operation (the driver's and its child's last aggregates are published when
+they detach and exit: that is work the monitor still has to do; in full mode, until the
+last ring was copied to its spool). Full mode also reports when the recording was
+complete, after the run (the extra lines). Each attached run checks the totals exactly:
+the sum of ``count`` per kind must be the number of operations the work did, with
+nothing reported dropped (full mode: read back from the finished recording).
 """
 
 from __future__ import annotations
@@ -17,10 +21,13 @@ import contextlib
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sysv_ipc
@@ -129,10 +136,11 @@ def _driver(work: str, n: int, path: str | None, full: bool) -> tuple[float, flo
 def attached(work: str, full: bool, key: str) -> Runner:
     def run(n: int) -> float:
         expected = WORK[work][2](n)
-        sink = subprocess.Popen(
-            [sys.executable, "-m", "bench.collect_sink", json.dumps(expected)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
+        where = Path(tempfile.mkdtemp(prefix="bench-rec-")) if full else None
+        argv = [sys.executable, "-m", "bench.collect_sink", json.dumps(expected)]
+        if where is not None:
+            argv.append(str(where / "run.ndjson"))
+        sink = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert sink.stdin is not None
         assert sink.stdout is not None
         try:
@@ -149,12 +157,18 @@ def attached(work: str, full: bool, key: str) -> Runner:
                 sink.wait()
             with contextlib.suppress(OSError):
                 sink.stdout.close()
+            if where is not None:
+                shutil.rmtree(where, ignore_errors=True)
         if counts["ops"] != expected or counts["dropped"] or not counts["done_at"]:
             raise RuntimeError(f"the recording's totals {counts['ops']} (dropped "
                                f"{counts['dropped']}) are not the work's {expected}")
+        lag = max(0.0, float(counts["done_at"]) - ended)
+        if full:
+            counts["lag"] = lag
+            counts["recorded_after"] = max(0.0, float(counts["recorded_at"]) - ended)
         _last[key] = counts
         # The collector's lag after the loop: its share of the work not done yet.
-        return elapsed + max(0.0, float(counts["done_at"]) - ended)
+        return elapsed + lag
 
     return run
 
@@ -172,8 +186,15 @@ def _extra(key: str) -> dict[str, str]:
         counts = _last.get(key + suffix)
         if counts:
             ops = sum(counts["ops"].values())
-            out[f"{label} mode, last run: operations / events received (exact totals)"] = (
+            what = "received" if label == "default" else "recorded"
+            out[f"{label} mode, last run: operations / events {what} (exact totals)"] = (
                 f"{ops:,} / {counts['events']:,}")
+            if label == "full":
+                after = counts["recorded_after"]
+                out["full mode, last run: every operation taken in (spooled) / recording "
+                    "complete, after the loop"] = (
+                    f"{counts['lag'] * 1e3:,.0f} ms / {after:,.2f} s "
+                    f"({after / max(1, counts['events']) * 1e6:.1f} µs per event)")
     return out
 
 
