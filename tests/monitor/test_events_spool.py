@@ -81,7 +81,8 @@ def test_a_hostile_json_chain_ends_the_list_and_the_spool_still_checks(
         struct.pack_into("<q", writer._mm, HEADER + at % CAPACITY + 24, at + 1)
         assert spool.take(reader, now=2.0) == [_line(2)]  # once: the walk ends there
         items = [item for _now, chunk, _bad in spool.chunks() for item in chunk]
-        assert items.count(_line(1)) == 3 and items.count(_line(2)) == 1
+        assert items.count(_line(1)) == 3
+        assert items.count(_line(2)) == 1
     finally:
         spool.remove()
         reader.close()

@@ -88,7 +88,8 @@ async def _spooled(tmp_path: Path, *args: str) -> tuple[LiveSource, list[str]]:
                         record=tmp_path / "r.ndjson", spool=True)
     await source.start()
     try:
-        assert source.collector is not None and source.collector.spooling
+        assert source.collector is not None
+        assert source.collector.spooling
         await asyncio.wait_for(source.wait(), 120)
         await asyncio.wait_for(source.collector.wait_finished(), 120)
         left = sorted(os.listdir(source.collector.path.parent))
@@ -125,7 +126,8 @@ async def test_target_sigkilled_mid_flood_spools_gone_queue_removed(tmp_path: Pa
         assert set(_numbered(events, "queue.push")) == {f"q{i:06d}" for i in range(n // 2)}
         assert set(_numbered(events, "pipe.write")) == {f"w{i:06d}" for i in range(n)}
         assert not [e for e in events if e.kind in ("monitor.dropped", "monitor.invalid")]
-        assert events[-1].kind == "monitor.end" and events[-1].get("signal") == 9
+        assert events[-1].kind == "monitor.end"
+        assert events[-1].get("signal") == 9
     finally:
         await source.stop()
     with pytest.raises(sysv_ipc.ExistentialError):
