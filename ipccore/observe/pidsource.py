@@ -15,6 +15,7 @@ import os
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.live import _CollectorSource
 from ipccore.observe import procfs
+from ipccore.observe.tasks import cancel_and_wait
 from ipccore.observe.tracer import SLOWDOWN_NOTE, Tracer, explain, strace_argv, strace_path
 from ipccore.observe.watcher import TreeWatcher
 
@@ -90,19 +91,13 @@ class PidSource(_CollectorSource):
         collector.program_ended(self.pid, None, None)
 
     async def stop(self) -> None:
-        if self._ender is not None:
-            self._ender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ender
+        await cancel_and_wait(self._ender)
         if self._strace is not None:
             if self._strace.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     self._strace.terminate()  # strace detaches from every tracee
             await self._strace.wait()
-        if self._errors is not None:
-            self._errors.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._errors
+        await cancel_and_wait(self._errors)
         if self.tracer is not None:
             await self.tracer.stop()
         if self.watcher is not None:

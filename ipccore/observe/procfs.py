@@ -96,14 +96,19 @@ def descendants(roots: list[int]) -> list[int]:
     return order
 
 
-def read_status(pid: int) -> Status | None:
-    text = _read(f"/proc/{pid}/status")
+def _key_values(path: str) -> dict[str, str] | None:
+    """A ``Key: value`` file of ``/proc`` (status, io) as a dict; None when it is gone."""
+    text = _read(path)
     if text is None:
         return None
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        values[key] = value.strip()
+    pairs = (line.partition(":") for line in text.splitlines())
+    return {key: value.strip() for key, _, value in pairs}
+
+
+def read_status(pid: int) -> Status | None:
+    values = _key_values(f"/proc/{pid}/status")
+    if values is None:
+        return None
     try:
         masks = SignalMasks(
             caught=int(values["SigCgt"], 16),
@@ -140,15 +145,13 @@ def check_ours(pid: int) -> None:
 
 def read_io(pid: int) -> dict[str, int] | None:
     """``rchar``, ``wchar``, ``syscr``, ``syscw`` of ``/proc/PID/io`` (cumulative)."""
-    text = _read(f"/proc/{pid}/io")
-    if text is None:
+    values = _key_values(f"/proc/{pid}/io")
+    if values is None:
         return None
     out: dict[str, int] = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key in ("rchar", "wchar", "syscr", "syscw"):
-            with contextlib.suppress(ValueError):
-                out[key] = int(value)
+    for key in ("rchar", "wchar", "syscr", "syscw"):
+        with contextlib.suppress(KeyError, ValueError):
+            out[key] = int(values[key])
     return out if len(out) == 4 else None
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from ipccore import _sysv
 from ipccore.monitor.collector import Collector
 from ipccore.observe.strace import STRING_MAX, TRACED_CALLS, FdRef, StraceParser, Traced
+from ipccore.observe.tasks import cancel_and_wait
 from ipccore.observe.watcher import TreeWatcher
 from ipcevents.events import Event
 
@@ -156,11 +157,8 @@ class Tracer:
 
     async def stop(self) -> None:
         """Take the last lines, then close."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self.poll(final=True)
         if self._file is not None:
             os.close(self._file)

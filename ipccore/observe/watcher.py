@@ -13,7 +13,6 @@ Unchanged samples cost nothing in the stream, so a recording stays small.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from typing import Any
@@ -23,6 +22,7 @@ from ipccore.monitor.collector import Collector
 from ipccore.monitor.registry import QueueInfo
 from ipccore.observe import channels, procfs
 from ipccore.observe.backlog import pipe_backlog
+from ipccore.observe.tasks import cancel_and_wait
 from ipccore.observe.unixdiag import UnixDiag
 
 INTERVAL_S = 0.09
@@ -74,11 +74,8 @@ class TreeWatcher:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self._unix.close()
 
     async def _run(self) -> None:
