@@ -13,14 +13,7 @@ import sys
 import time
 
 from ipccore import MODE_ORIENT, Process, WaitResult, _trace
-
-
-def child(worker: Process) -> None:
-    while True:
-        msg = worker.read()
-        if msg in (b"", b"end"):
-            return
-        worker.write(msg[::-1])
+from tests.programs.reverse_echo import reverse_echo
 
 
 def rounds(p: Process, q: Process, start: int, n: int) -> int:
@@ -35,7 +28,7 @@ def rounds(p: Process, q: Process, start: int, n: int) -> int:
 
 def main() -> None:
     key, first, second = (int(a) for a in sys.argv[1:4])
-    p = Process(child)
+    p = Process(reverse_echo)
     q = Process(lambda w: None, pipe_type=0)
     q.use_queue(key, MODE_ORIENT)
     p.start()

@@ -12,16 +12,9 @@ import select
 import signal
 
 from ipccore import Process, WaitResult
+from tests.programs.reverse_echo import reverse_echo
 
 stop = False
-
-
-def child(worker: Process) -> None:
-    while True:
-        msg = worker.read()
-        if msg in (b"", b"end"):
-            return
-        worker.write(msg[::-1])
 
 
 def _stop(_sig: int) -> None:
@@ -31,7 +24,7 @@ def _stop(_sig: int) -> None:
 
 def main() -> None:
     Process.signal(signal.SIGUSR1, _stop)
-    p = Process(child)
+    p = Process(reverse_echo)
     p.start()
     print(json.dumps({"master": os.getpid(), "child": p.pid}), flush=True)
     n = 0
