@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -34,6 +35,13 @@ def lines(path: Path) -> list[list[str]]:
 
 def words(path: Path, first: str) -> list[list[str]]:
     return [w for w in lines(path) if w and w[0] == first]
+
+
+def idle(p: Pool, step: float = 0.02) -> None:
+    """What a worker does once its test work is done: wait until the pool stops it (the
+    master's SIGTERM clears ``running``), so the worker ends through WorkerStop."""
+    while p.running:
+        time.sleep(step)
 
 
 def start_master(pool: Pool) -> int:

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import select
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 
 from ipccore import Process, run
+from ipccore.asocket import ExportedSocket
 from ipccore.errors import MessageTruncated, ProcessGone
 from tests.core.helpers import reap
+
+T = TypeVar("T")
+
+
+def talk_to(child: Callable[[Process], Awaitable[None]],
+            talk: Callable[[ExportedSocket], Awaitable[T]]) -> T:
+    """Start ``child`` as a coroutine child, run ``talk`` on the parent's end of its pipe
+    (the exported socket) and reap the child, which must exit 0; ``talk``'s result."""
+    p = Process(child, enable_coroutine=True)
+    pid = p.start()
+    try:
+        return run(lambda: talk(p.export_socket()))
+    finally:
+        assert reap(pid) == (0, 0)
 
 
 async def _echo_child(w: Process) -> None:
@@ -75,21 +92,14 @@ def test_recv_never_cuts_and_small_size_raises_without_consuming() -> None:
     async def child(w: Process) -> None:
         await w.export_socket().send(body)
 
-    p = Process(child, enable_coroutine=True)
-    pid = p.start()
-
-    async def talk() -> bytes:
-        sock = p.export_socket()
+    async def talk(sock: ExportedSocket) -> bytes:
         with pytest.raises(MessageTruncated) as info:
             await sock.recv(65536)
         assert info.value.size == len(body)
         assert await sock.send(b"") == 0
         return await sock.recv()
 
-    try:
-        assert run(talk) == body
-    finally:
-        assert reap(pid) == (0, 0)
+    assert talk_to(child, talk) == body
 
 
 def test_export_socket_send_to_exited_child_raises_process_gone() -> None:
@@ -139,11 +149,7 @@ def test_bytes_received_for_a_cancelled_recv_go_to_the_next_one(
         assert await sock.recv() == b"go"
         await sock.send(b"second")
 
-    p = Process(child, enable_coroutine=True)
-    pid = p.start()
-
-    async def talk() -> bytes:
-        sock = p.export_socket()
+    async def talk(sock: ExportedSocket) -> bytes:
         assert await sock.recv() == b"first"
         waiting = asyncio.create_task(sock.recv())
         await asyncio.sleep(0)  # it now waits, its fd registered with the loop
@@ -157,10 +163,7 @@ def test_bytes_received_for_a_cancelled_recv_go_to_the_next_one(
         assert sock._kept == b"second"  # the path under test was really taken
         return await asyncio.wait_for(sock.recv(), 5)
 
-    try:
-        assert run(talk) == b"second"
-    finally:
-        assert reap(pid) == (0, 0)
+    assert talk_to(child, talk) == b"second"
 
 
 @pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
@@ -179,11 +182,7 @@ def test_run_uses_uvloop_when_installed_unless_told_not_to(
         while (data := await sock.recv()) != b"stop":
             await sock.send(data[::-1])
 
-    p = Process(child, enable_coroutine=True)
-    pid = p.start()
-
-    async def talk() -> tuple[str, str, list[bytes]]:
-        sock = p.export_socket()
+    async def talk(sock: ExportedSocket) -> tuple[str, str, list[bytes]]:
         theirs = (await sock.recv()).decode()
         got = []
         for i in range(200):
@@ -192,10 +191,7 @@ def test_run_uses_uvloop_when_installed_unless_told_not_to(
         await sock.send(b"stop")
         return type(asyncio.get_running_loop()).__module__, theirs, got
 
-    try:
-        ours, theirs, got = run(talk)
-    finally:
-        assert reap(pid) == (0, 0)
+    ours, theirs, got = talk_to(child, talk)
     assert got == [(b"ab%d" % i)[::-1] for i in range(200)]
     expected = "uvloop" if loop == "uvloop" else "asyncio"
     assert ours.split(".")[0] == theirs.split(".")[0] == expected
@@ -207,11 +203,7 @@ def test_a_second_concurrent_recv_is_refused() -> None:
         assert await sock.recv() == b"release"
         await sock.send(b"done")
 
-    p = Process(child, enable_coroutine=True)
-    pid = p.start()
-
-    async def talk() -> bytes:
-        sock = p.export_socket()
+    async def talk(sock: ExportedSocket) -> bytes:
         first = asyncio.create_task(sock.recv())
         await asyncio.sleep(0)
         with pytest.raises(RuntimeError):
@@ -219,7 +211,4 @@ def test_a_second_concurrent_recv_is_refused() -> None:
         await sock.send(b"release")
         return await asyncio.wait_for(first, 5)
 
-    try:
-        assert run(talk) == b"done"
-    finally:
-        assert reap(pid) == (0, 0)
+    assert talk_to(child, talk) == b"done"

@@ -19,6 +19,7 @@ from ipccore.errors import IPCError, MessageTooLarge, NotStarted, WorkerGone
 from ipccore.pool import Pool
 from tests.core.helpers import reap
 from tests.core.pool_helpers import (
+    idle,
     lines,
     note,
     start_master,
@@ -44,8 +45,7 @@ def test_ipc_none_workers_run_and_are_restarted_when_they_end(tmp_path: Path) ->
         note(log, f"start {wid} {os.getpid()}")
         if len(words(log, "start")) <= 2:
             return  # the first two incarnations end at once: the master restarts them
-        while p.running:
-            time.sleep(0.02)
+        idle(p)
 
     pool.on("WorkerStart", start)
     pool.on("WorkerStop", lambda p, wid: note(log, f"stop {wid} {os.getpid()}"))
@@ -176,8 +176,7 @@ def test_4231_get_process_names_the_restarted_worker_and_it_still_gets_sigterm(
             while p.running and view.pid == first:
                 time.sleep(0.01)
             note(log, f"seen {view.pid} {first}")
-        while p.running:
-            time.sleep(0.01)
+        idle(p, 0.01)
 
     pool.on("WorkerStart", start)
     pool.on("WorkerStop", lambda p, wid: note(log, f"term {wid} {os.getpid()}"))
@@ -277,8 +276,7 @@ def test_2652_push_through_a_pool_workers_process_works(tmp_path: Path) -> None:
             else:
                 for _ in range(3):
                     note(log, f"got {(proc.pop() or b'').decode()}")
-            while p.running:
-                time.sleep(0.02)
+            idle(p)
 
         pool.on("WorkerStart", start)
         master = start_master(pool)
@@ -329,8 +327,7 @@ def test_detach_hands_the_worker_id_to_a_new_process(tmp_path: Path) -> None:
             note(log, f"detached {os.getpid()}")
             time.sleep(0.3)
             return
-        while p.running:
-            time.sleep(0.02)
+        idle(p)
 
     pool.on("WorkerStart", start)
     pool.on("WorkerStop", lambda p, wid: note(log, f"stop {os.getpid()}"))
@@ -352,8 +349,7 @@ def test_worker_shutdown_stops_the_whole_pool(tmp_path: Path) -> None:
     def start(p: Pool, wid: int) -> None:
         if wid == 1:
             p.shutdown()
-        while p.running:
-            time.sleep(0.02)
+        idle(p)
 
     pool.on("WorkerStart", start)
     pool.on("WorkerStop", lambda p, wid: note(log, f"stop {wid}"))

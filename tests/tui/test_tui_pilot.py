@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from rich.text import Text
 from textual.command import CommandPalette
+from textual.pilot import Pilot
 
 from ipcevents.fake import FakeSource
 from ipcevents.replay import ReplaySource
@@ -28,11 +30,22 @@ def app_with(source: FakeSource) -> MonitorApp:
     return MonitorApp(lambda: source)
 
 
-async def test_key_sends_signal_to_selected_pane() -> None:
-    source = FakeSource(family())
+@asynccontextmanager
+async def family_on_screen(source: FakeSource | None = None, selected: int | None = None,
+                           ) -> AsyncIterator[tuple[MonitorApp, Pilot[int], FakeSource]]:
+    """The app on ``source`` (a master and two children by default) with their three
+    panes drawn and ``selected`` selected: where most key tests start."""
+    source = source or FakeSource(family())
     app = app_with(source)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: len(app.query(ProcPane)) == 3)
+        if selected is not None:
+            app.selected = selected
+        yield app, pilot, source
+
+
+async def test_key_sends_signal_to_selected_pane() -> None:
+    async with family_on_screen() as (app, pilot, source):
         await pilot.pause()
         await pilot.click("#proc-4102")
         await wait_for(pilot, lambda: app.selected == 4102)
@@ -44,10 +57,7 @@ async def test_key_sends_signal_to_selected_pane() -> None:
 
 
 async def test_button_sends_signal_and_all_children_target() -> None:
-    source = FakeSource(family())
-    app = app_with(source)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.query(ProcPane)) == 3)
+    async with family_on_screen() as (_, pilot, source):
         await pilot.press("a")
         await pilot.pause()
         await pilot.click("#sig-sigusr2")
@@ -59,11 +69,7 @@ async def test_button_sends_signal_and_all_children_target() -> None:
 
 
 async def test_sigkill_asks_first() -> None:
-    source = FakeSource(family())
-    app = app_with(source)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.query(ProcPane)) == 3)
-        app.selected = 4101
+    async with family_on_screen(selected=4101) as (app, pilot, source):
         await pilot.press("8")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")
@@ -77,11 +83,8 @@ async def test_sigkill_asks_first() -> None:
 
 
 async def test_refused_target_is_a_notice_not_a_crash() -> None:
-    source = FakeSource(family(), refuse={4101})
-    app = app_with(source)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.query(ProcPane)) == 3)
-        app.selected = 4101
+    refusing = FakeSource(family(), refuse={4101})
+    async with family_on_screen(refusing, selected=4101) as (app, pilot, source):
         await pilot.press("3")
         await wait_for(pilot, lambda: bool(source.refused))
         await wait_for(pilot, lambda: bool(app._notifications))
@@ -229,11 +232,7 @@ async def test_restart_uses_a_fresh_source_and_help_lists_keys() -> None:
 
 
 async def test_command_palette_offers_the_actions() -> None:
-    source = FakeSource(family())
-    app = app_with(source)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.query(ProcPane)) == 3)
-        app.selected = 4101
+    async with family_on_screen(selected=4101) as (_, pilot, source):
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
         await pilot.press(*"Send SIGUSR2")
@@ -282,9 +281,7 @@ async def test_no_color_draws_in_greys_only(monkeypatch: pytest.MonkeyPatch) -> 
 
 async def test_theme_picker_in_the_command_palette_switches_to_light() -> None:
     """ctrl+p, "theme", pick a light one: the app's theme changes (Textual's own picker)."""
-    app = app_with(FakeSource(family()))
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: len(app.query(ProcPane)) == 3)
+    async with family_on_screen() as (app, pilot, _):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"theme", "enter")
