@@ -6,8 +6,13 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    from ipccore import Process
 
 
 def reap(pid: int, timeout: float = 10.0) -> tuple[int, int]:
@@ -25,6 +30,17 @@ def reap(pid: int, timeout: float = 10.0) -> tuple[int, int]:
             os.waitpid(pid, 0)
             raise AssertionError(f"child {pid} did not end within {timeout} s")
         time.sleep(0.005)
+
+
+@contextlib.contextmanager
+def exits_cleanly(p: Process) -> Iterator[int]:
+    """Start ``p`` and hand over its pid; after the block the child must end by itself
+    with exit code 0 (reaped with a deadline: a hang fails the test, it never leaks)."""
+    pid = p.start()
+    try:
+        yield pid
+    finally:
+        assert reap(pid) == (0, 0)
 
 
 def kill_and_reap(pid: int) -> tuple[int, int]:

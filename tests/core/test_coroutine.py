@@ -12,7 +12,7 @@ import pytest
 from ipccore import Process, run
 from ipccore.asocket import ExportedSocket
 from ipccore.errors import MessageTruncated, ProcessGone
-from tests.core.helpers import reap
+from tests.core.helpers import exits_cleanly, reap
 
 T = TypeVar("T")
 
@@ -22,11 +22,8 @@ def talk_to(child: Callable[[Process], Awaitable[None]],
     """Start ``child`` as a coroutine child, run ``talk`` on the parent's end of its pipe
     (the exported socket) and reap the child, which must exit 0; ``talk``'s result."""
     p = Process(child, enable_coroutine=True)
-    pid = p.start()
-    try:
+    with exits_cleanly(p):
         return run(lambda: talk(p.export_socket()))
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 async def _echo_child(w: Process) -> None:

@@ -12,7 +12,7 @@ from ipccore import Process
 from ipccore._sockets import max_datagram
 from ipccore.errors import MessageTooLarge, MessageTruncated, NoPipe, ProcessGone
 from ipccore.pipe import STREAM_READ_MAX
-from tests.core.helpers import kill_and_reap, reap
+from tests.core.helpers import exits_cleanly, kill_and_reap, reap
 
 
 def _three_writes(w: Process) -> None:
@@ -60,15 +60,12 @@ def test_big_datagram_is_never_cut_and_explicit_small_size_raises() -> None:
         w.write(b"tail")
 
     p = Process(child)
-    pid = p.start()
-    try:
+    with exits_cleanly(p):
         with pytest.raises(MessageTruncated) as info:
             p.read(8192)
         assert info.value.size == len(body)
         assert p.read() == body
         assert p.read(4) == b"tail"
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 def test_stream_read_with_size_returns_at_most_size() -> None:
@@ -105,15 +102,12 @@ def test_a_child_reads_into_its_own_copy_of_the_inherited_buffer() -> None:
         w.write(b"ok")
 
     p = Process(child)
-    pid = p.start()
-    try:
+    with exits_cleanly(p):
         assert p.read() == b"c" * 4096
         p.write(b"m" * 4096)
         assert p.read() == b"ok"
         assert p._rbuf[:2] == b"ok"
         assert p._rbuf[2:4096] == b"c" * 4094
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 def test_largest_datagram_goes_through_whole() -> None:
@@ -134,15 +128,12 @@ def test_largest_datagram_goes_through_whole() -> None:
 @pytest.mark.parametrize("size", [int(4.1 * (1 << 20)), 6 << 20, 9 << 20])
 def test_too_large_datagram_raises_at_once(size: int) -> None:
     p = Process(lambda w: w.read())
-    pid = p.start()
-    try:
+    with exits_cleanly(p):
         started = time.monotonic()
         with pytest.raises(MessageTooLarge, match="pipe_type=1"):
             p.write(b"x" * size)
         assert time.monotonic() - started < 2.0
         p.write("small still works")
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 @pytest.mark.parametrize("pipe_type", [1, 2])
@@ -227,12 +218,9 @@ def test_str_is_sent_as_utf8() -> None:
         w.write(w.read())
 
     p = Process(child)
-    pid = p.start()
-    try:
+    with exits_cleanly(p):
         assert p.write("你好") == 6
         assert p.read() == "你好".encode()
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 def test_no_pipe_raises_nopipe() -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from ipccore import Process, WaitResult
 from ipccore.errors import IPCError
-from tests.core.helpers import gone, kill_and_reap, reap, wait_until
+from tests.core.helpers import exits_cleanly, gone, kill_and_reap, reap, wait_until
 
 
 def test_attributes_before_after_start_and_in_child() -> None:
@@ -27,8 +27,7 @@ def test_attributes_before_after_start_and_in_child() -> None:
     assert p.pid is None
     assert isinstance(p.pipe, int)
     master_fd = p.pipe
-    pid = p.start()
-    try:
+    with exits_cleanly(p) as pid:
         assert p.pid == pid
         assert p.pipe == master_fd
         seen = json.loads(p.read())
@@ -36,8 +35,6 @@ def test_attributes_before_after_start_and_in_child() -> None:
         assert seen["id"] == p.id
         assert isinstance(seen["pipe"], int)
         assert seen["pipe"] != master_fd
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 def test_id_counts_constructed_objects() -> None:

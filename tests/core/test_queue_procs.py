@@ -53,6 +53,18 @@ def reporter(w: int, body: Callable[[Process], list[bytes]]) -> Callable[[Proces
     return callback
 
 
+@contextlib.contextmanager
+def blocked_in_pop(key: int, w: int, body: Callable[[Process], list[bytes]],
+                   ) -> Iterator[tuple[Process, int]]:
+    """A child on queue ``key`` running ``body`` (its lines go to ``w``), handed over once
+    it is blocked in ``msgrcv``: the start of every test of a waiting pop."""
+    p = Process(reporter(w, body), pipe_type=0)
+    p.use_queue(key)
+    with started(p) as (pid,):
+        wait_blocked(pid, "msgrcv")
+        yield p, pid
+
+
 def test_mode_orient_routes_by_the_object_used_to_push() -> None:
     with fresh_keys() as (key,), report_pipe() as (r, w):
         def consume(worker: Process) -> list[bytes]:
@@ -106,10 +118,7 @@ def test_mode_balance_two_consumers_each_message_exactly_once() -> None:
 
 def test_blocking_pop_is_woken_by_a_push_from_another_process() -> None:
     with fresh_keys() as (key,), report_pipe() as (r, w):
-        p = Process(reporter(w, lambda worker: [worker.pop() or b"None"]), pipe_type=0)
-        p.use_queue(key)
-        with started(p) as (pid,):
-            wait_blocked(pid, "msgrcv")
+        with blocked_in_pop(key, w, lambda worker: [worker.pop() or b"None"]) as (p, pid):
             assert nothing_to_read(r)
             p.push(b"wake up")
             assert read_line(r) == b"wake up"
@@ -143,10 +152,7 @@ def test_handled_signal_runs_during_a_blocked_pop_and_the_wait_continues() -> No
             signal.signal(signal.SIGUSR1, lambda s, f: os.write(w, b"handler\n"))
             return [b"popped " + (worker.pop() or b"None")]
 
-        p = Process(reporter(w, body), pipe_type=0)
-        p.use_queue(key)
-        with started(p) as (pid,):
-            wait_blocked(pid, "msgrcv")
+        with blocked_in_pop(key, w, body) as (p, pid):
             os.kill(pid, signal.SIGUSR1)
             assert read_line(r) == b"handler"
             wait_blocked(pid, "msgrcv")  # back to waiting, not returned
@@ -170,10 +176,7 @@ def test_exception_from_the_handler_propagates_out_of_pop() -> None:
                 return [b"interrupted"]
             return [b"returned"]
 
-        p = Process(reporter(w, body), pipe_type=0)
-        p.use_queue(key)
-        with started(p) as (pid,):
-            wait_blocked(pid, "msgrcv")
+        with blocked_in_pop(key, w, body) as (p, pid):
             os.kill(pid, signal.SIGUSR1)
             assert read_line(r) == b"interrupted"
             assert reap(pid) == (0, 0)
@@ -190,10 +193,7 @@ def test_freeing_the_queue_wakes_a_blocked_pop_with_noqueue() -> None:
                 return [b"NoQueue " + str(e).encode()]
             return [b"returned"]
 
-        p = Process(reporter(w, body), pipe_type=0)
-        p.use_queue(key)
-        with started(p) as (pid,):
-            wait_blocked(pid, "msgrcv")
+        with blocked_in_pop(key, w, body) as (p, pid):
             assert p.free_queue() is True
             assert read_line(r).startswith(b"NoQueue pop(): the queue was removed")
             assert reap(pid) == (0, 0)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from ipccore import Process, Timer, WaitResult, event_wait
-from tests.core.helpers import kill_and_reap, reap
+from tests.core.helpers import exits_cleanly, kill_and_reap, reap
 
 
 def test_handler_runs_while_blocked_in_read_and_read_resumes() -> None:
@@ -20,15 +20,12 @@ def test_handler_runs_while_blocked_in_read_and_read_resumes() -> None:
         w.write(b"echo " + w.read())
 
     p = Process(child)
-    pid = p.start()
-    try:
+    with exits_cleanly(p) as pid:
         assert p.read() == b"ready"
         assert Process.kill(pid, signal.SIGUSR1)
         assert p.read() == f"handled {int(signal.SIGUSR1)}".encode()
         p.write("still reading")
         assert p.read() == b"echo still reading"
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 def test_handler_runs_during_sleep() -> None:
@@ -133,14 +130,11 @@ def test_alarm_interval_runs_the_handler_until_stopped() -> None:
         w.write(str(len(ticks)))
 
     p = Process(child)
-    pid = p.start()
-    try:
+    with exits_cleanly(p):
         span = float(p.read())
         assert 0.08 <= span < 1.5
         p.write("report")
         assert p.read() == b"3"
-    finally:
-        assert reap(pid) == (0, 0)
 
 
 def test_alarm_without_handler_kills_with_sigalrm() -> None:
@@ -263,10 +257,7 @@ def test_porting_trap_handler_before_keep_alive_timer_hangs() -> None:
 
 def test_porting_safe_order_keep_alive_timer_first() -> None:
     p = Process(_early_signal_master(safe_order=True))
-    pid = p.start()
-    try:
+    with exits_cleanly(p):
         assert p.read() == b"handled, timers pending: 1"
         assert p.read() == b"waiting"
         assert p.read() == b"event_wait returned"
-    finally:
-        assert reap(pid) == (0, 0)
