@@ -180,6 +180,8 @@ def run_factory(command: list[str], trace: bool = False,
     """Any program, watched from the kernel (and through strace with ``trace``)."""
     from ipccore.monitor.live import LiveSource
 
+    if trace:
+        _need_strace()
     title = "run " + " ".join(command)
     return lambda: LiveSource(command, title=title[:60], trace=trace,
                               record=runs.next_path() if runs is not None else None)
@@ -194,7 +196,20 @@ def pid_factory(pid: int, trace: bool = False) -> Factory:
         procfs.check_ours(pid)
     except (PermissionError, ProcessLookupError) as exc:
         raise SourceMissing(str(exc)) from None
+    if trace:
+        _need_strace()
     return lambda: PidSource(pid, trace=trace)
+
+
+def _need_strace() -> None:
+    """``--trace`` without strace is refused before the screen opens (SourceMissing),
+    like a pid that is not ours, not as a notice over an empty monitor."""
+    from ipccore.observe.tracer import TraceUnavailable, strace_path
+
+    try:
+        strace_path()
+    except TraceUnavailable as exc:
+        raise SourceMissing(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
