@@ -7,7 +7,8 @@ plain DGRAM socketpair blocks a reader forever once the other side died, which i
 the Swoole behaviours ipccore exists to fix.
 
 ``write``/``read`` sit on the hot path of every ping-pong, so they bind what they need
-and test the monitor hook with one ``is None``.
+and test the monitor hook with one ``is None``. With a monitor counting a flood, they
+count into the emitter's grant themselves (``_trace.Grant``: no call per operation).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ipccore._sockets import (
     sndbuf_cap,
     truncated,
 )
-from ipccore._trace import fail
+from ipccore._trace import NO_GRANT, Grant, fail
 from ipccore.asocket import ExportedSocket
 from ipccore.constants import PIPE_TYPE_DGRAM, PIPE_TYPE_NONE, PIPE_TYPE_STREAM
 from ipccore.errors import NoPipe
@@ -88,6 +89,10 @@ class PipeMixin:
     _stream: bool
     _recv_into: Callable[[mmap.mmap], int]
     _recv_bytes: Callable[[int], bytes]
+    _wg: Grant
+    """The monitor's grant for this pipe end's writes (``_trace.Grant``)."""
+    _rg: Grant
+    """... and for its reads."""
 
     def _init_pipe(self, pipe_type: int) -> None:
         self.pipe_type = pipe_type
@@ -110,6 +115,7 @@ class PipeMixin:
 
     def _bind(self) -> None:
         """Bind the hot-path callables once, so write()/read() test nothing per call."""
+        self._wg = self._rg = NO_GRANT  # a grant is for one fd and peer
         sock = self._sock
         if sock is None:
             self._send = self._recv_into = self._recv_bytes = self._no_pipe
@@ -135,6 +141,7 @@ class PipeMixin:
         """In the master after fork: keep only the master end."""
         _unstarted.discard(self._ref)
         self._peer = child_pid
+        self._wg = self._rg = NO_GRANT
         if self._other is not None:
             self._other.close()
             self._other = None
@@ -175,7 +182,13 @@ class PipeMixin:
             return self.write(data)
         em = _trace.emitter
         if em is not None:
-            em.pipe_io("pipe.write", self.pipe, self._peer, n, "pipe", data)
+            g = self._wg
+            if g.left > 0:  # counted on the monitor's grant: no call
+                g.left -= 1
+                g.nbytes += n
+            else:
+                self._wg = em.pipe_io("pipe.write", self.pipe, self._peer, n, "pipe",
+                                      data) or NO_GRANT
         return n
 
     def read(self, size: int | None = None) -> bytes:
@@ -197,7 +210,13 @@ class PipeMixin:
             data = b""
         em = _trace.emitter
         if em is not None:
-            em.pipe_io("pipe.read", self.pipe, self._peer, len(data), "pipe", data)
+            g = self._rg
+            if g.left > 0:  # counted on the monitor's grant: no call
+                g.left -= 1
+                g.nbytes += len(data)
+            else:
+                self._rg = em.pipe_io("pipe.read", self.pipe, self._peer, len(data), "pipe",
+                                      data) or NO_GRANT
         return data
 
     def _read_sized(self, size: int) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import sysv_ipc
 
 from ipccore import _sysv, _trace, queue_registry
-from ipccore._trace import fail
+from ipccore._trace import NO_GRANT, Grant, fail
 from ipccore.constants import IPC_NOWAIT, MODE_BALANCE, MODE_ORIENT
 from ipccore.errors import CapacityRefused, IPCError, MessageTooLarge, MessageTruncated
 from ipccore.keys import KEY_MAX, script_key
@@ -52,6 +52,10 @@ class QueueMixin:
     _q_limit: int = 0
     _q_msgmax: int = 0
     _q_receivers: dict[int, Any] | None = None
+    _q_pushes: Grant = NO_GRANT
+    """The monitor's grant for this object's pushes (``_trace.Grant``)."""
+    _q_pops: Grant = NO_GRANT
+    """... and for its pops (of the message type ``_q_pops.c``)."""
 
     def use_queue(
         self,
@@ -108,6 +112,7 @@ class QueueMixin:
         self._q_limit = limit
         self._q_msgmax = msgmax
         self._q_receivers = {msgmax: receiver.receive, limit: sender.receive}
+        self._q_pushes = self._q_pops = NO_GRANT  # a grant is for one queue
         em = _trace.emitter
         if em is not None:
             fields = {"key": key, "msqid": mq.id, "mode": base, "nowait": not self._q_block}
@@ -130,8 +135,14 @@ class QueueMixin:
             return self._push_retry(data, e)
         em = _trace.emitter
         if em is not None:  # inline, not through _emit: one Python frame less per push
-            em.queue_io("queue.push", self.msg_queue_key, self.msg_queue_id, self._q_mtype,
-                        len(data), data)
+            g = self._q_pushes
+            if g.left > 0:  # counted on the monitor's grant: no call
+                g.left -= 1
+                g.nbytes += len(data)
+            else:
+                self._q_pushes = em.queue_io("queue.push", self.msg_queue_key,
+                                             self.msg_queue_id, self._q_mtype, len(data),
+                                             data) or NO_GRANT
         return True
 
     def pop(self, size: int = 65536) -> bytes | None:
@@ -149,8 +160,14 @@ class QueueMixin:
             return self._pop_retry(self._q_msgmax, size, e)
         em = _trace.emitter
         if em is not None:
-            em.queue_io("queue.pop", self.msg_queue_key, self.msg_queue_id, mtype, len(data),
-                        data)
+            g = self._q_pops
+            if g.left > 0 and g.c == mtype:  # counted on the monitor's grant: no call
+                g.left -= 1
+                g.nbytes += len(data)
+            else:
+                self._q_pops = em.queue_io("queue.pop", self.msg_queue_key,
+                                           self.msg_queue_id, mtype, len(data),
+                                           data) or NO_GRANT
         return data  # type: ignore[no-any-return]
 
     def stat_queue(self) -> dict[str, int]:
@@ -173,6 +190,7 @@ class QueueMixin:
         msqid = self.msg_queue_id
         self._q_open = False
         self._q_send, self._q_recv, self._q_receivers = _closed_push, _closed_pop, None
+        self._q_pushes = self._q_pops = NO_GRANT
         queue_registry.disown(msqid)
         try:
             sysv_ipc.remove_message_queue(msqid)

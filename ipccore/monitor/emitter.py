@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ipccore.monitor.budget import Budget, Tally, full_from_env, rate_from_env
+from ipccore.monitor.budget import QUIET_S, Budget, Tally, full_from_env, rate_from_env
 from ipccore.monitor.connection import StreamEmitter, encode
 from ipccore.monitor.ring import HOT, NONE, VIA_CODE, RingWriter
 from ipcevents.events import PREVIEW_MAX
@@ -88,6 +88,7 @@ class SocketEmitter(StreamEmitter):
 
     def reconnect_after_fork(self) -> None:
         """In a fresh child: drop the parent's ring, tallies and connection, open our own."""
+        self._revoke_grants()  # the child's copies of them: its objects must not count there
         if self._ring is not None:
             with contextlib.suppress(Exception):
                 self._ring.close()  # our copy of the parent's mapping; its file is its own
@@ -100,6 +101,7 @@ class SocketEmitter(StreamEmitter):
 
     def _disable(self) -> None:
         self.enabled = False
+        self._revoke_grants()
         if self._ring is not None:
             with contextlib.suppress(Exception):
                 self._ring.close()
@@ -148,62 +150,68 @@ class SocketEmitter(StreamEmitter):
     def pipe_io(  # noqa: PLR0917 - the hot path: positional, no dict to build
         self, kind: str, fd: int | None, peer: int | None, nbytes: int, via: str,
         data: bytes,
-    ) -> None:
-        """An aggregating channel only counts (a clock reading and a few attribute
-        updates); anything else takes :meth:`_one`."""
-        writes = kind == "pipe.write"
-        tally = self._last[_PIPE_WRITE if writes else _PIPE_READ]
-        if tally is not None and tally.on and tally.a == fd and tally.peer == peer:
+    ) -> Tally | None:
+        """An aggregating channel counts the operation and hands out its next grant
+        (:meth:`Tally.renew`: a clock reading and a few attribute updates); anything
+        else takes :meth:`_one`. Returns the channel's grant, if it has one."""
+        code = _PIPE_WRITE if kind == "pipe.write" else _PIPE_READ
+        tally = self._last[code]
+        if tally is None or tally.a != fd:
+            tally = self._tallies.get(code, _NO_TALLIES).get(fd)  # type: ignore[arg-type]
+        if tally is not None and tally.n and tally.peer == peer:
             now = _time()
-            if now < tally.until:
-                tally.n += 1
-                tally.nbytes += nbytes
-                tally.ts = now
-                return
-        code = _PIPE_WRITE if writes else _PIPE_READ
-        tally = self._tallies.get(code, _NO_TALLIES).get(fd)  # type: ignore[arg-type]
-        self._one(kind, code, fd, peer, NONE, nbytes, via, data, tally)
+            if now < tally.until and now - tally.ts < QUIET_S:
+                tally.renew(now, nbytes)
+                self._last[code] = tally
+                return tally
+        return self._one(kind, code, fd, peer, NONE, nbytes, via, data, tally)
 
     def queue_io(  # noqa: PLR0917 - the hot path: positional, no dict to build
         self, kind: str, key: int | None, msqid: int | None, mtype: int, nbytes: int,
         data: bytes,
-    ) -> None:
+    ) -> Tally | None:
         """Like :meth:`pipe_io`, for ``queue.push``/``queue.pop`` (a channel per queue and
         message type: pops of several producers' types are counted apart)."""
         code = _QUEUE_PUSH if kind == "queue.push" else HOT.get(kind, 0)
         tally = self._last[code]
-        if tally is not None and tally.on and tally.c == mtype and tally.peer == msqid:
+        if tally is None or tally.c != mtype:
+            tally = self._tallies.get(code, _NO_TALLIES).get(mtype)
+        if tally is not None and tally.n and tally.peer == msqid:
             now = _time()
-            if now < tally.until:
-                tally.n += 1
-                tally.nbytes += nbytes
-                tally.ts = now
-                return
-        tally = self._tallies.get(code, _NO_TALLIES).get(mtype)
-        self._one(kind, code, key, msqid, mtype, nbytes, "pipe", data, tally)
+            if now < tally.until and now - tally.ts < QUIET_S:
+                tally.renew(now, nbytes)
+                self._last[code] = tally
+                return tally
+        return self._one(kind, code, key, msqid, mtype, nbytes, "pipe", data, tally)
 
     def _one(  # noqa: PLR0917 - the hot path's arguments, passed on
         self, kind: str, code: int, a: int | None, peer: int | None, c: int | None,
         nbytes: int, via: str, data: bytes, tally: Tally | None,
-    ) -> None:
-        """One operation as its own record, or the start of its channel's aggregate."""
+    ) -> Tally | None:
+        """One operation as its own record, or the start of its channel's aggregate
+        (then the channel's grant is returned)."""
         ring = self._ring  # set only while enabled
         if ring is None or self.dropped or not code:
             self._general(kind, a, peer, c, nbytes, via, data)
-            return
+            return None
+        for other in self._open:
+            # The process does something else: every channel reads the clock at its next
+            # operation (so a pause since is seen there, not after a whole grant).
+            other.settle()
         now = _time()
         if tally is not None and tally.on:
-            # Its aggregate is due (window over), or another event closed it while the
-            # channel was flooding (n == 0), or the fd now leads to another peer.
+            # Its aggregate is due (window over, or a pause), or another event closed it
+            # while the channel was flooding (n == 0), or the fd now leads to another peer.
             keep = tally.peer == peer
             if tally.n:
+                tally.settle()
                 keep = keep and tally.keeps_going(now, self._budget.allowance)
-                self._publish(tally)
+                self._publish(tally, now)
             if keep:
                 tally.start(now, nbytes, data[:PREVIEW_MAX])
                 self._open.append(tally)
                 self._last[code] = tally
-                return
+                return tally
             tally.on = False
         if not self.full and not self._budget.take(now):
             if tally is None or tally.peer != peer:
@@ -213,7 +221,7 @@ class SocketEmitter(StreamEmitter):
             tally.start(now, nbytes, data[:PREVIEW_MAX])
             self._open.append(tally)
             self._last[code] = tally
-            return
+            return tally
         if tally is not None:
             tally.on = False
         try:
@@ -226,13 +234,14 @@ class SocketEmitter(StreamEmitter):
                 ok = self._wait_for(lambda: ring.put(*record))  # type: ignore[arg-type]
         except (TypeError, struct.error, OverflowError):
             self._general(kind, a, peer, c, nbytes, via, data)
-            return
+            return None
         except Exception:  # a monitor must never break the program
             ok = False
         if ok and self._since_check < ALIVE_EVERY - 1:
             self._since_check += 1
         else:
             self._counted(ok)
+        return None
 
     def _general(  # noqa: PLR0917 - the typed call's arguments
         self, kind: str, a: int | None, peer: int | None, c: int | None, nbytes: int,
@@ -244,22 +253,26 @@ class SocketEmitter(StreamEmitter):
         else:
             super().pipe_io(kind, a, peer, nbytes, via, data)
 
-    def _publish(self, tally: Tally) -> None:
-        """Write a tally's open aggregate (one record) and empty it."""
-        n, ring = tally.n, self._ring
-        tally.n = 0
+    def _publish(self, tally: Tally, now: float) -> None:
+        """Write a tally's open aggregate (one record) and empty it; ``now`` is its
+        ``ts`` when operations were counted on a grant after the last clock reading."""
+        tally.settle()
+        n, nbytes, ring = tally.n, tally.nbytes, self._ring
+        tally.n -= n
+        tally.nbytes -= nbytes
         with contextlib.suppress(ValueError):
             self._open.remove(tally)
         if ring is None or not n:
             return
         peer = NONE if tally.peer is None else tally.peer
+        ts = now if tally.late else tally.ts
         try:
             if n == 1:
-                ok = ring.put(tally.code, tally.via, tally.ts0, tally.a, peer, tally.c,
-                              tally.nbytes, tally.preview)
+                ok = ring.put(tally.code, tally.via, ts, tally.a, peer, tally.c, nbytes,
+                              tally.preview)
             else:
-                ok = ring.put_agg(tally.code, tally.via, tally.ts, tally.a, peer, tally.c,
-                                  tally.nbytes, n, tally.ts0, tally.preview)
+                ok = ring.put_agg(tally.code, tally.via, ts, tally.a, peer, tally.c,
+                                  nbytes, n, tally.ts0, tally.preview)
         except Exception:  # a monitor must never break the program
             ok = False
         if not ok and self.enabled:
@@ -269,10 +282,20 @@ class SocketEmitter(StreamEmitter):
     def _close_aggregates(self, now: float) -> None:
         """Publish every open aggregate (another event follows them, or the end)."""
         for tally in list(self._open):
+            tally.settle()
             keep = tally.keeps_going(now, self._budget.allowance)
-            self._publish(tally)
+            self._publish(tally, now)
             tally.on = keep  # a flood goes on aggregating; a pause ends it
             tally.until = 0.0  # its next operation opens the next aggregate
+
+    def _revoke_grants(self) -> None:
+        """No caller may count on a grant any more (fork, disable): the counts stay in
+        the tallies, for whoever publishes them."""
+        for by_channel in self._tallies.values():
+            for tally in by_channel.values():
+                tally.settle()
+        for tally in self._open:
+            tally.settle()
 
     def _wait_for(self, attempt: Callable[[], bool]) -> bool:
         """Full mode: retry a record until the collector made room; False if it went

@@ -14,10 +14,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ipccore.keys import fresh_key
+from ipccore.monitor.budget import GRANT
 from ipccore.monitor.emitter import SocketEmitter
 from ipccore.monitor.live import LiveSource
 from ipcevents.events import Event
@@ -31,21 +33,27 @@ from tests.monitor.helpers import (
 )
 from tui.state import MonitorState, apply
 
-PROGRAM = Path(__file__).resolve().parent.parent / "programs" / "flood.py"
+PROGRAMS = Path(__file__).resolve().parent.parent / "programs"
+PROGRAM = PROGRAMS / "flood.py"
 N, K, SLOW = 3000, 1234, 3
 
 
 async def _run(tmp_path: Path, **env: str) -> tuple[list[Event], dict[str, int], Path]:
     """``flood.py`` under a live source, recorded: (live events, its JSON line, file)."""
+    return await _run_program(tmp_path, PROGRAM, [N, K, SLOW, fresh_key()], **env)
+
+
+async def _run_program(tmp_path: Path, program: Path, args: list[object], **env: str,
+                       ) -> tuple[list[Event], dict[str, Any], Path]:
+    """``program`` under a live source, recorded: (live events, its JSON line, file)."""
     record = tmp_path / "flood.ndjson"
     out = tmp_path / "out.json"
-    key = fresh_key()
     argv = [sys.executable, "-c",
             "import runpy, sys, contextlib\n"
-            f"sys.argv = [{str(PROGRAM)!r}, *sys.argv[1:]]\n"
+            f"sys.argv = [{str(program)!r}, *sys.argv[1:]]\n"
             f"with open({str(out)!r}, 'w') as f, contextlib.redirect_stdout(f):\n"
-            f"    runpy.run_path({str(PROGRAM)!r}, run_name='__main__')\n",
-            str(N), str(K), str(SLOW), str(key)]
+            f"    runpy.run_path({str(program)!r}, run_name='__main__')\n",
+            *map(str, args)]
     source = LiveSource(argv, title="flood", env={**os.environ, **env}, record=record)
     await source.start()
     try:
@@ -122,6 +130,43 @@ async def test_aggregates_then_one_event_per_message_again_and_signal_in_place(
     assert [(q.pushes, q.pops) for q in live.queues.values()] == [
         (q.pushes, q.pops) for q in replayed.queues.values()] == [(N, N)]
     assert [line.text for line in live.log] == [line.text for line in replayed.log]
+
+
+@pytest.mark.slow
+async def test_after_a_pause_a_channel_goes_back_to_one_event_per_write(
+        tmp_path: Path) -> None:
+    """A burst of writes is aggregated (the writer counts most of them on its grant,
+    without reading the clock); after a pause, with nothing else between, the slow writes
+    on the same channel are one event each again, at the latest after the rest of the
+    grant (``GRANT`` writes). Every write lies between its aggregate's ``ts0`` and
+    ``ts``, as the program's own clock saw it."""
+    burst, slow = 3000, GRANT + 4
+    events, said, _record = await _run_program(
+        tmp_path, PROGRAMS / "burst_pause.py", [burst, slow, 0.03],
+        IPCCORE_MONITOR_RATE="1000")
+    master = next(e.pid for e in events if e.kind == "proc.spawn")
+    writes = [e for e in of_kind(events, "pipe.write", master)
+              if str(e.get("preview")).startswith(("burst", "slow"))]
+    assert sum(e.count for e in writes) == burst + slow
+    assert sum(e.count for e in of_kind(events, "pipe.read", said["child"])) == burst + slow
+    assert any(e.count > 1 for e in writes), "a 3000-write burst must be aggregated"
+    times: list[float] = said["times"]  # each taken right after its write returned
+    done = 0
+    for event in writes:
+        n = event.count
+        if n > 1:
+            # The first write's clock reading came after the write before it returned;
+            # ts is no earlier than the last write (so after the one before it returned)
+            # and no later than the next write.
+            assert done == 0 or times[done - 1] <= event.get("ts0") <= times[done]
+            assert times[done + n - 2] <= event.ts
+            assert done + n == len(times) or event.ts <= times[done + n]
+        done += n
+    alone = [e for e in writes if str(e.get("preview")).startswith("slow")
+             and e.count == 1]
+    assert len(alone) >= slow - GRANT, f"only {len(alone)} of {slow} slow writes alone"
+    assert [e.get("preview") for e in alone] == [
+        f"slow {i}" for i in range(slow - len(alone), slow)]
 
 
 async def test_full_mode_waits_for_room_instead_of_dropping(collectors: Collectors) -> None:
