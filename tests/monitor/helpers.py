@@ -21,17 +21,19 @@ Collectors = Callable[..., Awaitable[Collector]]
 
 
 def fork_writer(
-    path: str, body: Callable[[SocketEmitter], None], *, close: bool = True, ring: bool = True
+    path: str, body: Callable[[SocketEmitter], None], *, close: bool = True, ring: bool = True,
+    full: bool | None = None,
 ) -> int:
     """Fork a child that connects to ``path``, runs ``body`` and exits 0 (1 on error).
 
-    ``ring=False`` keeps every event on the socket (the transport without the ring).
+    ``ring=False`` keeps every event on the socket (the transport without the ring);
+    ``full`` is the emitter's full mode (None: from the environment).
     """
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
-            emitter = SocketEmitter(path, ring=ring)
+            emitter = SocketEmitter(path, ring=ring, full=full)
             _trace.emitter = emitter
             body(emitter)
             if close:

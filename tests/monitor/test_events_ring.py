@@ -174,11 +174,14 @@ async def test_ring_full_drops_are_counted_and_reported(collectors: Collectors) 
     assert not collector.path.parent.exists(), "the ring files and the private dir stay"
 
 
-@pytest.mark.parametrize("ring", [True, False])
-async def test_typed_hot_calls_send_what_emit_sends(collectors: Collectors, ring: bool) -> None:
+@pytest.mark.parametrize(("ring", "full"), [(True, False), (False, False), (True, True)],
+                         ids=["ring", "socket", "ring-full"])
+async def test_typed_hot_calls_send_what_emit_sends(collectors: Collectors, ring: bool,
+                                                    full: bool) -> None:
     """``pipe_io``/``queue_io`` skip the dict, not anything of the event: each call is
     followed by the same event through ``emit``, and the pairs must arrive equal. A
-    value a binary record cannot hold (no fd, a huge mtype) falls back to a JSON line."""
+    value a binary record cannot hold (no fd, a huge mtype) falls back to a JSON line.
+    Full mode has calls of its own (straight into the ring): the same holds."""
     collector = await collectors()
     calls: list[tuple[str, tuple[object, ...], dict[str, object], bytes]] = [
         ("pipe.write", (5, 42, 3, "socket"),
@@ -200,7 +203,11 @@ async def test_typed_hot_calls_send_what_emit_sends(collectors: Collectors, ring
                 em.queue_io(kind, *args, data)  # type: ignore[arg-type, call-arg]
             em.emit(kind, fields, data)
 
-    pid = fork_writer(str(collector.path), body, ring=ring)
+    def checked(em: SocketEmitter) -> None:
+        assert em.full is full
+        body(em)
+
+    pid = fork_writer(str(collector.path), checked, ring=ring, full=full)
     events = [e for e in await collect(collector, pid) if e.category in {"pipe", "queue"}]
     assert [e.kind for e in events] == [kind for kind, *_ in calls for _ in (0, 1)]
     for typed, general in zip(events[::2], events[1::2], strict=True):
