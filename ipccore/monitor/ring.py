@@ -9,9 +9,14 @@ also when the writer is SIGKILLed right after (the file outlives the process).
 
 One writer (the process), one reader (the collector). The writer publishes its write
 position after the record; the reader publishes its read position after consuming.
-x86-64 and arm64 Linux keep these 8-byte aligned stores whole, and CPython's
-``pack_into`` is a plain store after the record's bytes (program order; the reader
-checks every record's bounds anyway, so a torn or hostile ring is counted, not trusted).
+The positions are read and written as whole 8-byte words through a ``memoryview``
+cast to ``Q`` (one aligned load or store, which x86-64 and arm64 keep whole), never
+with ``struct.pack_into``: that clears its bytes before it writes them, so a reader
+on another CPU could see a position of 0 (it did, under load: the collector took it
+for a broken ring and read the ring again from the start). Native byte order: both
+ends run on the same machine. The record's bytes are stored before the position that
+publishes them (program order; the reader checks every record's bounds anyway, so a
+torn or hostile ring is counted, not trusted).
 
 Layout: a 64-byte header (magic, version, capacity, write position at 16, read
 position at 24, the last JSON record's position + 1 at 32, 0 for none), then
@@ -57,6 +62,8 @@ CAPACITY = 2 << 20
 _FILE_HDR = struct.Struct("<4sIQ")
 _POS = struct.Struct("<Q")
 _WRITE_AT, _READ_AT, _JSON_AT = 16, 24, 32
+_W, _R, _J = _WRITE_AT // 8, _READ_AT // 8, _JSON_AT // 8
+"""The positions' indexes in the file as 8-byte words (see the module's docstring)."""
 _REC = struct.Struct("<IBBHdqqqq")
 _REC_SIZE = _REC.size
 _WRAP = 0xFFFFFFFF
@@ -94,6 +101,7 @@ class RingWriter:
         finally:
             os.close(fd)
         _FILE_HDR.pack_into(self._mm, 0, MAGIC, VERSION, CAPACITY)
+        self._words = memoryview(self._mm).cast("Q")
         self._w = 0
         self._last_json = 0
         """The last JSON record's position + 1 (0: none yet): the next one's ``a``."""
@@ -120,7 +128,7 @@ class RingWriter:
         mm[at:at + plen] = payload
         w += size
         self._w = w
-        _POS.pack_into(mm, _WRITE_AT, w)
+        self._words[_W] = w
         return True
 
     def _put_far(  # noqa: PLR0917 - same arguments as put
@@ -141,7 +149,7 @@ class RingWriter:
         tail = CAPACITY - off
         need = size if size <= tail else tail + size
         if w + need > self._limit:
-            self._limit = _POS.unpack_from(self._mm, _READ_AT)[0] + CAPACITY
+            self._limit = self._words[_R] + CAPACITY
             if w + need > self._limit:
                 return False
         if size > tail:
@@ -170,9 +178,10 @@ class RingWriter:
         _REC.pack_into(mm, at, size, JSON, 0, plen, 0.0, self._last_json, 0, 0, 0)
         mm[at + _REC_SIZE:at + _REC_SIZE + plen] = line
         self._last_json = w + 1
-        _POS.pack_into(mm, _JSON_AT, w + 1)
+        words = self._words
+        words[_J] = w + 1
         self._w = w + size
-        _POS.pack_into(mm, _WRITE_AT, w + size)
+        words[_W] = w + size
         return True
 
     def put_hot(self, code: int, fields: dict[str, Any], data: bytes | None) -> bool:
@@ -189,10 +198,11 @@ class RingWriter:
 
     def backlog(self) -> int:
         """Bytes written and not yet consumed by the collector."""
-        return int(self._w - _POS.unpack_from(self._mm, _READ_AT)[0])
+        return int(self._w - self._words[_R])
 
     def close(self) -> None:
         """Unmap (the records stay in the file for the collector)."""
+        self._words.release()
         self._mm.close()
 
 
@@ -221,22 +231,23 @@ class RingReader:
         if (magic, version, capacity) != (MAGIC, VERSION, CAPACITY):
             self._mm.close()
             raise RingError("not an ipccore ring")
-        self._r = _POS.unpack_from(self._mm, _READ_AT)[0]
+        self._words = memoryview(self._mm).cast("Q")
+        self._r = self._words[_R]
         self.corrupt = 0
         """Records (or runs of them) skipped because they broke the format."""
 
     def drain(self, pid: int) -> list[Draft | bytes]:
         """Everything written since the last drain: drafts, or raw JSON lines (bytes)."""
-        mm = self._mm
-        w = _POS.unpack_from(mm, _WRITE_AT)[0]
+        words = self._words
+        w = words[_W]
         r = self._r
         if w < r or w - r > CAPACITY:
             self.corrupt += 1
             r = w
-        out, r, corrupt = decode(mm, r, w, CAPACITY, HEADER, pid)
+        out, r, corrupt = decode(self._mm, r, w, CAPACITY, HEADER, pid)
         self.corrupt += corrupt
         self._r = r
-        _POS.pack_into(mm, _READ_AT, r)
+        words[_R] = r
         return out
 
     def spool(self, out: int, offset: int) -> tuple[int, int, list[bytes]]:
@@ -245,13 +256,12 @@ class RingReader:
         positions (``end - start`` bytes written; :func:`decode` reads them) and the JSON
         records among them, found by their chain (bounds checked; a broken chain ends
         the list, the records stay in the copy)."""
-        mm = self._mm
-        w = _POS.unpack_from(mm, _WRITE_AT)[0]
+        mm, words = self._mm, self._words
+        w = words[_W]
         r = self._r
         if w < r or w - r > CAPACITY:
             self.corrupt += 1
-            self._r = w
-            _POS.pack_into(mm, _READ_AT, w)
+            self._r = words[_R] = w
             return w, w, []
         lines = self._chained(r, w)
         off = r % CAPACITY
@@ -262,8 +272,7 @@ class RingReader:
                 _write_all(out, view[HEADER + off:HEADER + CAPACITY], offset)
                 _write_all(out, view[HEADER:HEADER + (w - r) - (CAPACITY - off)],
                            offset + CAPACITY - off)
-        self._r = w
-        _POS.pack_into(mm, _READ_AT, w)
+        self._r = words[_R] = w
         return r, w, lines
 
     def _chained(self, r: int, w: int) -> list[bytes]:
@@ -272,7 +281,7 @@ class RingReader:
         only once it is written)."""
         mm = self._mm
         lines: list[bytes] = []
-        link = _POS.unpack_from(mm, _JSON_AT)[0]
+        link = self._words[_J]
         limit = r + CAPACITY  # the writer cannot be further ahead
         while r < link <= limit:
             at = link - 1
@@ -292,6 +301,7 @@ class RingReader:
 
     def close(self, unlink: bool = True) -> None:
         """Unmap, and remove the file (it is ours to clean once the writer is done)."""
+        self._words.release()
         self._mm.close()
         if unlink:
             with contextlib.suppress(OSError):
