@@ -12,6 +12,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from typing import Any
 
 
 def fork(fn: Callable[[], None]) -> int:
@@ -76,6 +77,20 @@ def children() -> Iterator[Children]:
         yield group
     finally:
         group.cleanup()
+
+
+@contextlib.contextmanager
+def running(kids: Children, proc: Any) -> Iterator[int]:
+    """Start an ipccore ``Process`` as one of ``kids`` and hand over its pid; afterwards
+    close the master's end of its pipe (``close()``, where this ipccore has one: the
+    benchmarks also measure versions written before it)."""
+    pid = kids.add(proc.start())
+    try:
+        yield pid
+    finally:
+        close = getattr(proc, "close", None)
+        if close is not None:
+            close()
 
 
 def expect_ok(code: int, what: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.cases import missing
 from bench.harness import Case, Runner, Variant
-from bench.procs import children, expect_ok
+from bench.procs import children, expect_ok, running
 
 STOP = b"!"
 ACK = b"k"
@@ -148,29 +148,23 @@ def ipccore_pipe(kind: str, size: int, one_way: bool) -> Runner:
             while (data := worker.read()) not in (STOP, b""):
                 worker.write(data)
 
-        with children() as kids:
-            proc = Process(callback, pipe_type=PIPE_TYPE[kind])
-            pid = kids.add(proc.start())
-            try:
+        proc = Process(callback, pipe_type=PIPE_TYPE[kind])
+        with children() as kids, running(kids, proc) as pid:
+            proc.read()
+            start = time.perf_counter()
+            if one_way:
+                for _ in range(n):
+                    proc.write(msg)
                 proc.read()
-                start = time.perf_counter()
-                if one_way:
-                    for _ in range(n):
-                        proc.write(msg)
+            else:
+                for _ in range(n):
+                    proc.write(msg)
                     proc.read()
-                else:
-                    for _ in range(n):
-                        proc.write(msg)
-                        proc.read()
-                elapsed = time.perf_counter() - start
-                if not one_way:
-                    proc.write(STOP)
-                expect_ok(kids.reap(pid), "ipccore child")
-            finally:
-                close = getattr(proc, "close", None)
-                if close is not None:
-                    close()
-            return elapsed
+            elapsed = time.perf_counter() - start
+            if not one_way:
+                proc.write(STOP)
+            expect_ok(kids.reap(pid), "ipccore child")
+        return elapsed
 
     return run
 

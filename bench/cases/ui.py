@@ -21,18 +21,27 @@ def _mib(value: float) -> str:
     return f"{value / 2**20:.1f} MiB"
 
 
+def _numbers(module: str, n: int, *args: str, timeout: float, took: str) -> dict[str, float]:
+    """Run ``python -m MODULE N ARGS`` in a fresh interpreter and read its last line: one
+    JSON object, of which only the numbers are kept (nothing is evaluated). Raises when it
+    failed, or when it did not take all ``n`` events (``took``: who, for the message)."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, str(n), *args],
+        capture_output=True, text=True, check=False, timeout=timeout,
+    )
+    if out.returncode != 0:
+        name = module.rpartition(".")[2]
+        raise RuntimeError(f"{name} exited {out.returncode}: {out.stderr[-300:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    numbers = {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
+    if numbers.get("events") != n:
+        raise RuntimeError(f"{took} {numbers.get('events')} of {n} events")
+    return numbers
+
+
 def flood() -> Runner:
     def run(n: int) -> float:
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.uiflood", str(n)],
-            capture_output=True, text=True, check=False, timeout=600,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"uiflood exited {out.returncode}: {out.stderr[-300:]}")
-        data = json.loads(out.stdout.strip().splitlines()[-1])
-        numbers = {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
-        if numbers.get("events") != n:
-            raise RuntimeError(f"the app saw {numbers.get('events')} of {n} events")
+        numbers = _numbers("bench.uiflood", n, timeout=600, took="the app saw")
         _last.clear()
         _last.update(numbers)
         return numbers["seconds"]
@@ -64,16 +73,7 @@ def travel(mode: str) -> Runner:
     N events (folding only, or into the time-travel run), plus the step and memory facts."""
 
     def run(n: int) -> float:
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.timetravel", str(n), mode],
-            capture_output=True, text=True, check=False, timeout=900,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"timetravel exited {out.returncode}: {out.stderr[-300:]}")
-        data = json.loads(out.stdout.strip().splitlines()[-1])
-        numbers = {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
-        if numbers.get("events") != n:
-            raise RuntimeError(f"the run took {numbers.get('events')} of {n} events")
+        numbers = _numbers("bench.timetravel", n, mode, timeout=900, took="the run took")
         if mode == "travel":
             _travel.clear()
             _travel.update(numbers)
