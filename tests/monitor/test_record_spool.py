@@ -27,10 +27,15 @@ from ipccore.monitor.live import LiveSource
 from ipccore.monitor.spool import PREFIX
 from ipcevents.events import COLLECTOR_KINDS, Event
 from ipcevents.replay import ReplaySource, read_recording
-from tests.faults.faultkit import program_env, record_argv
+from tests.faults.faultkit import REPO, program_env, record_argv
 from tui.state import MonitorState, apply
 
 PROGRAM = Path(__file__).resolve().parent.parent / "programs" / "numbered_flood.py"
+
+
+def _full_env() -> dict[str, str]:
+    """Full mode, and the repository on the path (the program imports tests.programs)."""
+    return {**os.environ, "IPCCORE_MONITOR_FULL": "1", "PYTHONPATH": str(REPO)}
 
 
 def _numbered(events: list[Event], kind: str) -> dict[str, Event]:
@@ -84,7 +89,7 @@ async def _spooled(tmp_path: Path, *args: str) -> tuple[LiveSource, list[str]]:
     """The program under a spooling live source, run to its end; what the collector's
     private directory holds once the recording is complete."""
     source = LiveSource([sys.executable, str(PROGRAM), *args], title="spool",
-                        env={**os.environ, "IPCCORE_MONITOR_FULL": "1"},
+                        env=_full_env(),
                         record=tmp_path / "r.ndjson", spool=True)
     await source.start()
     try:
@@ -165,7 +170,7 @@ async def test_the_spooled_recording_replays_to_the_panes_of_a_live_run(
     counters, statuses, queue totals, and each process's log lines in its own order."""
     n, k, key = 1000, 300, fresh_key()  # one key: log lines name it (the first run frees it)
     live_src = LiveSource([sys.executable, str(PROGRAM), str(n), str(k), str(key)],
-                          title="live", env={**os.environ, "IPCCORE_MONITOR_FULL": "1"})
+                          title="live", env=_full_env())
     await live_src.start()
     try:
         live = await asyncio.wait_for(_all(live_src), 120)

@@ -13,7 +13,7 @@ import sys
 import time
 
 from ipccore import MODE_ORIENT, Process, WaitResult, _trace
-from tests.programs.reverse_echo import reverse_echo
+from tests.programs.children import reverse_echo
 
 
 def rounds(p: Process, q: Process, start: int, n: int) -> int:

@@ -8,33 +8,21 @@ with what it did (its own truth, to compare with the recording).
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
 import time
 
 from ipccore import Process
+from tests.programs.children import take_flood
 
 N, K, SLOW, KEY = (int(a) for a in sys.argv[1:5])
 
 
 def child(worker: Process) -> None:
-    got = {"handled": 0}
-
-    def on_usr1(signum: int) -> None:
-        got["handled"] += 1
-
-    Process.signal(signal.SIGUSR1, on_usr1)
-    for i in range(N):
-        worker.read()
-        if i + 1 == K:
-            os.kill(os.getpid(), signal.SIGUSR1)
-    for _ in range(N):
-        worker.pop()
+    handled = take_flood(worker, N, K)
     worker.write(b"flood done")
     for _ in range(SLOW):
         worker.write(b"slow echo " + worker.read())
-    assert got["handled"] == 1
+    assert handled == 1
 
 
 def main() -> None:

@@ -14,26 +14,16 @@ import signal
 import sys
 
 from ipccore import Process
+from tests.programs.children import take_flood
 
 N, K, KEY = (int(a) for a in sys.argv[1:4])
 KILL = sys.argv[4:5] == ["kill"]
 
 
 def child(worker: Process) -> None:
-    got = {"handled": 0}
-
-    def on_usr1(signum: int) -> None:
-        got["handled"] += 1
-
-    Process.signal(signal.SIGUSR1, on_usr1)
-    for i in range(N):
-        worker.read()
-        if i + 1 == K:
-            os.kill(os.getpid(), signal.SIGUSR1)
-    for _ in range(N):
-        worker.pop()
+    handled = take_flood(worker, N, K)
     worker.write(b"done")
-    assert got["handled"] == 1
+    assert handled == 1
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import select
 import signal
 
 from ipccore import Process, WaitResult
-from tests.programs.reverse_echo import reverse_echo
+from tests.programs.children import reverse_echo
 
 stop = False
 
