@@ -15,38 +15,45 @@ from bench.cases import missing
 from bench.harness import Case, Runner, Variant
 
 _last: dict[str, float] = {}
+"""The numbers of the last UI flood (for :func:`memory`)."""
+_travel: dict[str, float] = {}
+"""The numbers of the last time-travel run (for :func:`travel_facts`)."""
 
 
 def _mib(value: float) -> str:
     return f"{value / 2**20:.1f} MiB"
 
 
-def _numbers(module: str, n: int, *args: str, timeout: float, took: str) -> dict[str, float]:
-    """Run ``python -m MODULE N ARGS`` in a fresh interpreter and read its last line: one
-    JSON object, of which only the numbers are kept (nothing is evaluated). Raises when it
-    failed, or when it did not take all ``n`` events (``took``: who, for the message)."""
-    out = subprocess.run(
-        [sys.executable, "-m", module, str(n), *args],
-        capture_output=True, text=True, check=False, timeout=timeout,
-    )
-    if out.returncode != 0:
-        name = module.rpartition(".")[2]
-        raise RuntimeError(f"{name} exited {out.returncode}: {out.stderr[-300:]}")
-    data = json.loads(out.stdout.strip().splitlines()[-1])
-    numbers = {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
-    if numbers.get("events") != n:
-        raise RuntimeError(f"{took} {numbers.get('events')} of {n} events")
-    return numbers
+def _fresh_interpreter(module: str, *args: str, timeout: float, took: str,
+                      keep: dict[str, float] | None) -> Runner:
+    """Each repetition runs ``python -m MODULE N ARGS`` in a fresh interpreter and reads
+    its last line: one JSON object, of which only the numbers are kept (nothing is
+    evaluated), into ``keep`` for the report's extra lines. The measure is its
+    ``seconds``. A failure, or fewer than ``n`` events taken (``took``: who, for the
+    message), raises instead of reporting a number."""
 
-
-def flood() -> Runner:
     def run(n: int) -> float:
-        numbers = _numbers("bench.uiflood", n, timeout=600, took="the app saw")
-        _last.clear()
-        _last.update(numbers)
+        out = subprocess.run(
+            [sys.executable, "-m", module, str(n), *args],
+            capture_output=True, text=True, check=False, timeout=timeout,
+        )
+        if out.returncode != 0:
+            name = module.rpartition(".")[2]
+            raise RuntimeError(f"{name} exited {out.returncode}: {out.stderr[-300:]}")
+        data = json.loads(out.stdout.strip().splitlines()[-1])
+        numbers = {k: float(v) for k, v in data.items() if isinstance(v, int | float)}
+        if numbers.get("events") != n:
+            raise RuntimeError(f"{took} {numbers.get('events')} of {n} events")
+        if keep is not None:
+            keep.clear()
+            keep.update(numbers)
         return numbers["seconds"]
 
     return run
+
+
+def flood() -> Runner:
+    return _fresh_interpreter("bench.uiflood", timeout=600, took="the app saw", keep=_last)
 
 
 def memory() -> dict[str, str]:
@@ -65,21 +72,11 @@ def memory() -> dict[str, str]:
     }
 
 
-_travel: dict[str, float] = {}
-
-
 def travel(mode: str) -> Runner:
-    """``python -m bench.timetravel N MODE`` in a fresh interpreter: CPU seconds to take
-    N events (folding only, or into the time-travel run), plus the step and memory facts."""
-
-    def run(n: int) -> float:
-        numbers = _numbers("bench.timetravel", n, mode, timeout=900, took="the run took")
-        if mode == "travel":
-            _travel.clear()
-            _travel.update(numbers)
-        return numbers["seconds"]
-
-    return run
+    """``python -m bench.timetravel N MODE``: CPU seconds to take N events (folding only,
+    or into the time-travel run, whose step and memory facts are kept)."""
+    return _fresh_interpreter("bench.timetravel", mode, timeout=900, took="the run took",
+                              keep=_travel if mode == "travel" else None)
 
 
 def travel_facts() -> dict[str, str]:
