@@ -58,11 +58,7 @@ class Lifeline:
     def head(self) -> str:
         """``12064 child #1``, ``queue 0x7088d00b``, ``4100 monitor``."""
         kind, n = self.key
-        if kind == "queue":
-            return f"queue {n:#x}"
-        if kind == "monitor":
-            return f"{n} monitor"
-        return f"{n} {self.label}".rstrip()
+        return f"queue {self.label}" if kind == "queue" else f"{n} {self.label}".rstrip()
 
     @property
     def label(self) -> str:

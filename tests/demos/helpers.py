@@ -140,3 +140,11 @@ SEED: dict[str, list[str]] = {
         "PID=2045",
     ],
 }
+
+
+def run_clean(*args: str, timeout: float = 30.0) -> Transcript:
+    """:func:`run_demo` for a run that must succeed: exit code 0, nothing on stderr."""
+    run = run_demo(*args, timeout=timeout)
+    assert run.code == 0, run.stderr
+    assert run.stderr == ""
+    return run

@@ -14,7 +14,7 @@ import pytest
 
 from ipccore.demos import DEMOS, NAMES, get
 from ipccore.demos.cli import main as cli_main
-from tests.demos.helpers import SEED, assert_gone, mask, run_demo
+from tests.demos.helpers import SEED, assert_gone, mask, run_clean, run_demo
 
 PIPE_CHILD = re.compile(r'Child (\d+): data from the master - "(\d+), hello!"\.')
 PIPE_MASTER = re.compile(
@@ -34,9 +34,7 @@ def full(pattern: re.Pattern[str], line: str) -> re.Match[str]:
 
 @pytest.mark.parametrize("name", ["pipe", "coroutine"])
 def test_pipe_demos_alternate_child_and_master(name: str) -> None:
-    run = run_demo(name, "--speed", "0.1")
-    assert run.code == 0, run.stderr
-    assert run.stderr == ""
+    run = run_clean(name, "--speed", "0.1")
     assert len(run.lines) == 4, run.text
     pids = []
     for k in (0, 2):
@@ -62,9 +60,7 @@ def test_pipe_demos_zh_print_the_seeds_lines(name: str) -> None:
 
 def test_sibling_one_line_per_scaled_second_then_both_reaped() -> None:
     speed = 0.2
-    run = run_demo("sibling", "--speed", str(speed))
-    assert run.code == 0, run.stderr
-    assert run.stderr == ""
+    run = run_clean("sibling", "--speed", str(speed))
     seed, own = run.seed, run.own
     assert len(seed) == 5, run.text
     assert len(own) == 2, run.text
@@ -87,19 +83,9 @@ def test_sibling_one_line_per_scaled_second_then_both_reaped() -> None:
     assert_gone(set(reaped))
 
 
-def test_sibling_zh_prints_the_seeds_lines() -> None:
-    run = run_demo("sibling", "--speed", "0.05", "--lang", "zh")
-    assert run.code == 0, run.stderr
-    assert [mask(line) for _, line in run.seed] == [mask(line) for line in SEED["sibling"]]
-    assert len(run.own) == 2
-    assert all("已回收" in line for line in run.own)
-
-
 def test_signal_kill_handler_and_both_reaps_at_three_scaled_seconds() -> None:
     speed = 0.5
-    run = run_demo("signal", "--speed", str(speed))
-    assert run.code == 0, run.stderr
-    assert run.stderr == ""
+    run = run_clean("signal", "--speed", str(speed))
     seed, own = run.seed, run.own
     assert len(seed) == 4, run.text
     assert len(own) == 1, run.text
@@ -120,11 +106,16 @@ def test_signal_kill_handler_and_both_reaps_at_three_scaled_seconds() -> None:
     assert_gone(set(reaped))
 
 
-def test_signal_zh_prints_the_seeds_lines() -> None:
-    run = run_demo("signal", "--speed", "0.1", "--lang", "zh")
+@pytest.mark.parametrize(("name", "speed", "own", "word"),
+                         [("sibling", "0.05", 2, "已回收"), ("signal", "0.1", 1, "全部回收")])
+def test_sibling_and_signal_zh_print_the_seeds_lines(name: str, speed: str, own: int,
+                                                     word: str) -> None:
+    """The seed's lines to the letter (pids masked); our own lines in Chinese too."""
+    run = run_demo(name, "--speed", speed, "--lang", "zh")
     assert run.code == 0, run.stderr
-    assert [mask(line) for _, line in run.seed] == [mask(line) for line in SEED["signal"]]
-    assert len(run.own) == 1
+    assert [mask(line) for _, line in run.seed] == [mask(line) for line in SEED[name]]
+    assert len(run.own) == own
+    assert all(word in line for line in run.own)
 
 
 def test_registry_lists_the_five_in_the_seeds_order_then_the_pool() -> None:
