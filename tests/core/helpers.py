@@ -43,6 +43,14 @@ def exits_cleanly(p: Process) -> Iterator[int]:
         assert reap(pid) == (0, 0)
 
 
+def start_ready(p: Process) -> int:
+    """Start ``p`` and wait for its child's ``ready`` (written once its handlers are
+    installed, so a signal sent now is handled, not fatal); its pid."""
+    pid = p.start()
+    assert p.read() == b"ready"
+    return pid
+
+
 def kill_and_reap(pid: int) -> tuple[int, int]:
     """SIGKILL one of our children and reap it."""
     with contextlib.suppress(ProcessLookupError):

@@ -16,6 +16,7 @@ import pytest
 
 from ipccore import Process, Timer, _trace, event_wait
 from ipccore.errors import ProcessGone
+from tests.core.helpers import start_ready
 
 
 class PipeEmitter(_trace.EmitterBase):
@@ -92,8 +93,7 @@ def test_signal_timer_alarm_and_name_events(em: PipeEmitter) -> None:
         w.read()
 
     p = Process(child)
-    pid = p.start()
-    assert p.read() == b"ready"
+    pid = start_ready(p)
     Process.kill(pid, signal.SIGUSR1)
     assert p.read() == b"got it"
     p.write("bye")

@@ -12,7 +12,7 @@ from ipccore import Process
 from ipccore._sockets import max_datagram
 from ipccore.errors import MessageTooLarge, MessageTruncated, NoPipe, ProcessGone
 from ipccore.pipe import STREAM_READ_MAX
-from tests.core.helpers import exits_cleanly, kill_and_reap, reap
+from tests.core.helpers import exits_cleanly, kill_and_reap, reap, start_ready
 
 
 def _three_writes(w: Process) -> None:
@@ -154,8 +154,7 @@ def test_child_sees_eof_when_every_master_end_is_closed() -> None:
         w.exit(42 if w.read() == b"" else 1)
 
     p = Process(child)
-    pid = p.start()
-    assert p.read() == b"ready"
+    pid = start_ready(p)
     assert p._sock is not None
     p._sock.close()
     assert reap(pid) == (42, 0)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from ipccore import Process, Timer, WaitResult, event_wait
-from tests.core.helpers import exits_cleanly, kill_and_reap, reap
+from tests.core.helpers import exits_cleanly, kill_and_reap, reap, start_ready
 
 
 def test_handler_runs_while_blocked_in_read_and_read_resumes() -> None:
@@ -54,8 +54,7 @@ def test_none_restores_the_default_action() -> None:
         w.read()
 
     p = Process(child)
-    pid = p.start()
-    assert p.read() == b"ready"
+    pid = start_ready(p)
     Process.kill(pid, signal.SIGUSR1)
     assert reap(pid) == (0, signal.SIGUSR1)
 
