@@ -41,6 +41,21 @@ def json_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
+_KEY_TEXT: dict[str, str] = {}
+"""A field name as ``,"name":`` (empty for a common key, written apart)."""
+_KIND_TEXT: dict[str, str] = {}
+"""A kind as its JSON string."""
+_TEXT_MAX = 512
+"""Names remembered (kinds and fields are a known set; anything past this, from a
+hostile recording, is escaped each time instead of growing the cache)."""
+
+
+def _text_of(cache: dict[str, str], name: str, text: str) -> str:
+    if len(cache) < _TEXT_MAX:
+        cache[name] = text
+    return text
+
+
 def _reject_constant(name: str) -> Any:
     raise EventDecodeError(f"{name} is not JSON")
 
@@ -116,12 +131,30 @@ class Event:
         return out
 
     def to_json(self) -> str:
-        """One NDJSON line, without the newline. ASCII-only, so any byte survives."""
+        """One NDJSON line, without the newline. ASCII-only, so any byte survives.
+
+        The collector writes every recorded event through here (a million for a
+        ``record --full`` flood), so field names are escaped once and the common
+        scalar types are written inline (what :func:`json_value` would write).
+        """
+        kind = _KIND_TEXT.get(self.kind) or _text_of(_KIND_TEXT, self.kind, _esc(self.kind))
         parts = [f'{{"v":{SCHEMA_VERSION},"seq":{self.seq},"ts":{json_value(self.ts)},'
-                 f'"pid":{self.pid},"kind":{_esc(self.kind)}']
-        parts.extend(f",{_esc(k)}:{json_value(v)}" for k, v in self.fields.items()
-                     if k not in COMMON_KEYS)
-        parts.append("}")
+                 f'"pid":{self.pid},"kind":{kind}']
+        append, keys = parts.append, _KEY_TEXT
+        for key, value in self.fields.items():
+            text = keys.get(key)
+            if text is None:
+                text = _text_of(keys, key, "" if key in COMMON_KEYS else f",{_esc(key)}:")
+            if not text:
+                continue
+            of = type(value)
+            if of is int:
+                append(f"{text}{value}")
+            elif of is str:
+                append(text + _esc(value))
+            else:
+                append(text + json_value(value))
+        append("}")
         return "".join(parts)
 
     @classmethod
