@@ -7,8 +7,8 @@ so the reader of a datagram can report before its writer does; a ``pipe.read`` w
 matching ``pipe.write`` (same receiver, size and preview) has not been released yet is
 held back until that write is out, for at most :attr:`Reorder.hold` (then it goes anyway, so
 an unmatched read — a merged STREAM read, a write from outside — never stalls the
-stream for longer). With ``queues`` the same rule holds a ``queue.pop`` until a
-``queue.push`` of the same message (queue, type, size and preview) is out.
+stream for longer). The same rule holds a ``queue.pop`` until a ``queue.push`` of the
+same message (queue, type, size and preview) is out (``queues``, on unless turned off).
 
 When a read is matched that way, its ``from`` is set to the pid that really wrote the
 message: a pipe end can be shared (in the ``sibling`` demo child 2 writes through the
@@ -85,10 +85,11 @@ class Reorder:
     """Lanes in, one ordered stream out."""
 
     def __init__(self, window: float, hold: float | None = None, *,
-                 queues: bool = False) -> None:
+                 queues: bool = True) -> None:
         self.window = window
         self.queues = queues
-        """Also hold a ``queue.pop`` for its ``queue.push``."""
+        """Also hold a ``queue.pop`` for its ``queue.push`` (off: by time only, for a
+        comparison in the tests)."""
         self.hold = 3 * window if hold is None else hold
         """Longest extra wait of a read for its write (a loaded machine can delay a
         writer's report by tens of milliseconds after its syscall returned)."""

@@ -53,9 +53,9 @@ class Stream:
         """Whether :meth:`events` serves the released events; a spooling collector
         only records them (its one consumer), and :meth:`events` just ends."""
         # Spooled, everything is released once the run is over, with all of each
-        # lane known up to a horizon: a read may wait longer for its write, and a
-        # pop for its push.
-        self._order = Reorder(reorder_s, SPOOL_HOLD_S if spool else None, queues=spool)
+        # lane known up to a horizon: a read may wait longer for its write (a pop
+        # for its push).
+        self._order = Reorder(reorder_s, SPOOL_HOLD_S if spool else None)
         self._lane_key: dict[int, float] = {}
         self._done_lanes: list[int] = []
         self._seq = 0

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import os
 from typing import Final
 
+from ipccore.monitor.emitter import SocketEmitter
 from ipccore.monitor.order import _MAX_MESSAGES, Draft, Reorder
+from ipcevents.events import Event
+from tests.monitor.helpers import (
+    Collectors,
+    collect,
+    collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    fork_writer,
+    reap,
+)
 
 KIND: Final = 2
 FIELDS: Final = 3
@@ -107,5 +118,52 @@ def test_with_queues_a_pop_waits_for_its_push_and_only_then() -> None:
         if queues:
             assert kinds == [(30, "queue.pop"), (20, "queue.push"), (10, "queue.pop"),
                              (10, "timer.fire")]
-        else:  # the default (live) order: by time only
+        else:  # without the rule: by time only
             assert kinds[0] == (10, "queue.pop")
+
+
+async def test_live_a_pop_stamped_before_its_push_is_served_after_it(
+        collectors: Collectors) -> None:
+    """Two real writers: one reports a pop, then (told through a pipe) the other reports
+    the push it took. The pop's time is earlier; the live stream (released while both
+    still run, not in the final flush) still serves the push first, then the pop and
+    the popper's next event. A window of 0.5 s (a hold of 1.5 s): a loaded machine may
+    delay the pusher."""
+    collector = await collectors(reorder_s=0.5)
+    told_r, told_w = os.pipe()
+    done_r, done_w = os.pipe()
+
+    def popper(em: SocketEmitter) -> None:
+        em.queue_io("queue.pop", 7, 9, 1, 5, b"hello")
+        em.emit("timer.fire", {"timer": 1})  # the popper's next event stays behind
+        os.write(told_w, b"x")
+
+    def pusher(em: SocketEmitter) -> None:
+        assert os.read(told_r, 1) == b"x"
+        em.queue_io("queue.push", 7, 9, 1, 5, b"hello")
+        assert os.read(done_r, 1) == b"x"  # still running while the stream is served
+
+    pop_pid = fork_writer(str(collector.path), popper)
+    push_pid = fork_writer(str(collector.path), pusher)
+    for fd in (told_r, told_w, done_r):
+        os.close(fd)
+    served: list[Event] = []
+    try:
+        async def until_the_pop() -> None:
+            async for event in collector.events():
+                served.append(event)
+                if event.kind == "timer.fire":
+                    return
+
+        await asyncio.wait_for(until_the_pop(), 30)
+    finally:
+        os.write(done_w, b"x")
+        os.close(done_w)
+    await reap(pop_pid)
+    await collect(collector, push_pid, timeout=60)
+    mine = [(e.pid, e.kind) for e in served if e.kind in ("queue.push", "queue.pop",
+                                                          "timer.fire")]
+    assert mine == [(push_pid, "queue.push"), (pop_pid, "queue.pop"), (pop_pid, "timer.fire")]
+    pop = next(e for e in served if e.kind == "queue.pop")
+    push = next(e for e in served if e.kind == "queue.push")
+    assert pop.ts < push.ts  # the order is causal, not by time
