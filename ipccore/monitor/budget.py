@@ -40,9 +40,13 @@ bounds what is known of an aggregate's times: ``ts`` may be the time the aggrega
 closed rather than its last operation's (see ``docs/events.md``), and after a pause a
 channel may count up to this many more operations into its open aggregate before it
 goes back to one event per operation (at once if the process does anything else)."""
-QUIET_S = 0.01
-"""A channel idle this long when its aggregate closes goes back to one event per
-operation (a burst, then a quiet exchange, is recorded message by message again)."""
+QUIET_S = 0.05
+"""A channel idle this long goes back to one event per operation (a burst, then a quiet
+exchange, is recorded message by message again). Not 10 ms: the clock is now looked at
+every :data:`GRANT` operations, and on a loaded machine a flooding process is often off
+its CPU for 10-40 ms; each such false pause sent the flood back to single events for a
+whole window's allowance (1,000, ~7 ms of writer and collector work), seen in about one
+run in three of the pinned benchmark at load 4-8."""
 
 ENV_RATE = "IPCCORE_MONITOR_RATE"
 ENV_FULL = "IPCCORE_MONITOR_FULL"
