@@ -41,6 +41,7 @@ from tui.travel import Travel
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
 from tui.widgets.keybar import KeyBar
+from tui.widgets.links import LinkStrip
 from tui.widgets.procs import ProcessList, ProcPane
 from tui.widgets.queues import QueuePanel
 from tui.widgets.sequence import SequenceView
@@ -115,6 +116,7 @@ class MonitorApp(App[int]):
                 yield QueuePanel()
                 yield SignalPanel()
                 yield Banner()
+        yield LinkStrip()
         yield SequenceView()
         yield EventLog()
         yield KeyBar()

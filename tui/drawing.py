@@ -20,6 +20,7 @@ from tui.text import ending_of
 from tui.travel import Travel
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
+from tui.widgets.links import LinkStrip
 from tui.widgets.procs import ProcessList
 from tui.widgets.queues import QueuePanel
 from tui.widgets.sequence import SequenceView
@@ -69,6 +70,7 @@ class Painter:
         app, sequence = self._app, self.view == "sequence"
         app.query_one("#top").display = not sequence
         app.query_one(SequenceView).display = sequence
+        app.query_one(LinkStrip).show(travel.shown(), sequence)
         log = app.query_one(EventLog)
         log.set_class(sequence, "-short")
         if log.follow and not travel.paused:
@@ -118,6 +120,7 @@ class Painter:
         else:
             log.sync(state)
         app.query_one(SequenceView).sync(travel.sequence, travel.at, at=travel.cursor)
+        app.query_one(LinkStrip).show(state, self.view == "sequence")
         self.status(pump, finished, selected, all_children)
 
     def status(self, pump: SourcePump, finished: bool, selected: int | None,
