@@ -69,9 +69,8 @@ class ChanView:
             arrow = _ARROWS.get(self.dir, "⇄")
             if self.peer is not None:
                 more = f" +{self.peers - 1}" if self.peers > 1 else ""
-                out += f" {arrow} {self.peer}{more}"
-                if peer_label:
-                    out += f" ({peer_label})"
+                label = f" ({peer_label})" if peer_label else ""
+                out += f" {arrow} {self.peer}{label}{more}"
             elif self.dir != "both":
                 out += f" {arrow} ?"
         if self.queued:

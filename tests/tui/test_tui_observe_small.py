@@ -35,6 +35,7 @@ def test_a_row_says_pending_signals_and_channels_in_short() -> None:
     assert "\n" not in row
     assert row.endswith("USR2×1 pend USR2 ⇄5103 3.1K q0x1a2b 30")
     assert ChanView("unix", "both", None, 0, 0, name="/run/x").short() == "unix"
+    assert ChanView("pipe", "in", 5680, 2, 0).text("x.py") == "pipe ← 5680 (x.py) +1"
 
 
 def test_the_selected_row_adds_its_channels_and_dispositions() -> None:
