@@ -12,9 +12,17 @@ import time
 
 import sysv_ipc
 
+
+
+def say(line: str) -> None:
+    """One line in one write: parent and child share stdout, and an unbuffered print()
+    writes the text and its newline apart, so the other's line could land between."""
+    os.write(1, f"{line}\n".encode())
+
+
 count = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 queue = sysv_ipc.MessageQueue(None, sysv_ipc.IPC_CREX, mode=0o600)
-print(f"queue {queue.id} {queue.key}", flush=True)
+say(f"queue {queue.id} {queue.key}")
 pid = os.fork()
 if pid == 0:
     code = 0
@@ -23,7 +31,7 @@ if pid == 0:
             message, _type = queue.receive()
             if message == b"stop":
                 break
-            print(f"got {message.decode()}", flush=True)
+            say(f"got {message.decode()}")
     except sysv_ipc.Error:
         code = 1
     finally:
@@ -41,8 +49,8 @@ signal.signal(signal.SIGUSR1, finish)
 signal.signal(signal.SIGTERM, finish)
 for i in range(count):
     queue.send(f"job {i}".encode(), type=1)
-    print(f"sent {i}", flush=True)
-print(f"producer {os.getpid()} consumer {pid}", flush=True)
+    say(f"sent {i}")
+say(f"producer {os.getpid()} consumer {pid}")
 deadline = time.monotonic() + 60
 while not finishing and time.monotonic() < deadline:
     time.sleep(0.02)
