@@ -3,7 +3,10 @@
 Per demo, the final screen of its recording replayed instantly at 120x36, in the panes
 view (``DEMO.svg``) and in the sequence view (``DEMO-sequence.svg``); then the help screen,
 the sibling demo stepped back to its SIGKILL (``sibling-paused.svg``) and the inspector on
-one of its messages (``inspector.svg``). A PNG beside each when ``cairosvg`` is installed
+one of its messages (``inspector.svg``); and any program (the hand-written recording of
+a shell pipeline and a signal handler) at 80x24: its rows with the selected process's
+channels and dispositions, the process inspector, the sequence view's links
+(``any-80x24*.svg``). A PNG beside each when ``cairosvg`` is installed
 (``pip install cairosvg``).
 """
 
@@ -43,10 +46,11 @@ def up_to(recording: Path, kind: str, nth: int = 1) -> tuple[str, ...]:
     return ("up",) * (len(seq.rows) - rows[nth - 1])
 
 
-async def shoot(recording: Path, out: Path, keys: tuple[str, ...] = ()) -> None:
+async def shoot(recording: Path, out: Path, keys: tuple[str, ...] = (),
+                size: tuple[int, int] = SIZE) -> None:
     """Replay ``recording`` to its end, press ``keys``, save the screen as ``out``."""
     app = MonitorApp(lambda: ReplaySource(recording))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         deadline = time.monotonic() + 30
         while not app.finished:
             if time.monotonic() > deadline:
@@ -84,8 +88,15 @@ async def regenerate(out_dir: Path = OUT) -> list[Path]:
         (sibling, out_dir / "inspector.svg", ("v", *up_to(sibling, "pipe.write", 3), "enter")),
     ]
     written: list[Path] = []
-    for recording, svg, keys in shots:
-        await shoot(recording, svg, keys)
+    observed = RECORDINGS / "handwritten" / "observed.ndjson"
+    small = [  # any program (a shell pipeline and a signal handler) on an 80x24 terminal
+        (observed, out_dir / "any-80x24.svg", ("down",) * 4),
+        (observed, out_dir / "any-80x24-inspector.svg", (*("down",) * 4, "enter")),
+        (observed, out_dir / "any-80x24-links.svg", ("v",)),
+    ]
+    for recording, svg, keys, size in [*((*shot, SIZE) for shot in shots),
+                                       *((*shot, (80, 24)) for shot in small)]:
+        await shoot(recording, svg, keys, size)
         written.append(svg)
         png = to_png(svg)
         if png is not None:
