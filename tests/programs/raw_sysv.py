@@ -13,7 +13,6 @@ import time
 import sysv_ipc
 
 
-
 def say(line: str) -> None:
     """One line in one write: parent and child share stdout, and an unbuffered print()
     writes the text and its newline apart, so the other's line could land between."""
