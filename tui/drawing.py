@@ -35,6 +35,11 @@ SHORT_BELOW = 32
 REFRESH_HZ = 15
 
 
+DRAWN = (ProcessList, QueuePanel, EventLog, SequenceView, LinkStrip, StatusLine, Banner,
+         SignalPanel)
+"""Every widget a redraw writes to."""
+
+
 class Painter:
     """Renders into ``app``'s widgets; owns the view (``panes`` or ``sequence``)."""
 
@@ -96,13 +101,16 @@ class Painter:
                  travel.sequence.version, self.view)
         if drawn == self._drawn and not force:
             return False
-        self._drawn = drawn
-        # The app is closing: a tick that fires after its screen's widgets are gone (seen
-        # on a loaded machine) has nothing to draw, and must not be an error.
+        # The app is closing and its widgets are being removed, the deepest first (seen
+        # on a loaded machine: the queue panel gone, the process list not yet): a tick
+        # then has nothing to draw, and must not be an error. Every widget drawn is
+        # looked for, and nothing is recorded as drawn when one is missing.
         try:
-            self._app.query_one(ProcessList)
+            for widget in DRAWN:
+                self._app.query_one(widget)
         except NoMatches:
             return False
+        self._drawn = drawn
         return True
 
     def draw(self, pump: SourcePump, finished: bool, selected: int | None,

@@ -144,6 +144,9 @@ async def test_enter_opens_the_selected_process_and_follows_time_travel() -> Non
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, ProcessInspector)
+        # The main screen shows the step made in the inspector (drawn once it is back).
+        await wait_for(pilot, lambda: "pend USR2" not in str(pane.render())
+                       and "catch INT USR1" in str(pane.render()))
         await pilot.press("v", "enter")
         await pilot.pause()
         assert isinstance(app.screen, InspectorScreen), "the sequence view keeps its inspector"
