@@ -1,7 +1,8 @@
 """Linux ``prctl(2)`` for the two things ipccore asks of it: a process's short name, and
-dying with its parent. One home for both the forked children (SIGKILL, in
-:mod:`ipccore.lifecycle`) and a program started by the monitor (SIGTERM, so the queue
-cleanup runs; :mod:`ipccore.monitor`).
+dying with its parent. One home for the forked children (SIGKILL, in
+:mod:`ipccore.lifecycle`), a program started by the monitor (SIGTERM, so the queue
+cleanup runs; :mod:`ipccore.monitor`) and a monitor started for a browser tab (SIGHUP, so
+it quits cleanly; :mod:`tui.tab`).
 """
 
 from __future__ import annotations

@@ -13,16 +13,14 @@ directory stayed behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from types import FrameType
 
-from ipccore._libc import libc
+from ipccore._prctl import die_with_parent
 
 ENV_SERVER = "IPCSCOPE_SERVED_BY"
 """Set by the server for its tabs: its pid."""
-_PR_SET_PDEATHSIG = 1
 
 
 def _server_gone(_signum: int, _frame: FrameType | None) -> None:
@@ -43,7 +41,4 @@ def die_with_server() -> None:
     # the run is stopped (subprocess restored SIGPIPE's default for us).
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, _server_gone)
-    with contextlib.suppress(OSError, AttributeError):
-        libc().prctl(_PR_SET_PDEATHSIG, int(signal.SIGHUP), 0, 0, 0)
-    if os.getppid() != int(value):
-        os.kill(os.getpid(), signal.SIGHUP)
+    die_with_parent(int(value), signal.SIGHUP)
