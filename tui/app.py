@@ -6,7 +6,8 @@ target) and turns keys into calls on the helpers it owns, one job each:
 commands back; :class:`~tui.drawing.Painter` draws the shown state into the widgets at
 most ``REFRESH_HZ`` times a second and knows the layout;
 :class:`~tui.process_actions.ProcessActions` asks before a signal, a pipe write or a
-queue push. Keys come from the one table in :mod:`tui.keys`. A refused command or any
+queue push; :class:`~tui.travel_keys.TravelKeys` moves the time-travel cursor (and a
+replay with it). Keys come from the one table in :mod:`tui.keys`. A refused command or any
 source error becomes a notice, never a traceback; a command's effect comes back as events.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -30,7 +32,6 @@ from tui.exporting import ask_and_export
 from tui.messages import SourceEnded, SourceFailed
 from tui.process_actions import ProcessActions
 from tui.pump import SourceFactory, SourcePump
-from tui.screens.dialogs import TextPrompt
 from tui.screens.help import HelpScreen
 from tui.screens.inspector import InspectorScreen
 from tui.screens.machine_queues import MachineQueues
@@ -38,6 +39,7 @@ from tui.screens.picker import DemoPicker
 from tui.screens.procinspector import ProcessInspector
 from tui.state import MonitorState
 from tui.travel import Travel
+from tui.travel_keys import TravelKeys
 from tui.widgets.banner import Banner
 from tui.widgets.eventlog import EventLog
 from tui.widgets.keybar import KeyBar
@@ -95,6 +97,7 @@ class MonitorApp(App[int]):
         self.pump = SourcePump(self)
         self.painter = Painter(self, view)
         self.processes = ProcessActions(self, self.pump)
+        self.travel_keys = TravelKeys(self, self.pump, partial(self.redraw, force=True))
         self.crash: tuple[BaseException, Path | None] | None = None
         """The unexpected error that ended the app, and where its traceback was saved."""
 
@@ -302,41 +305,20 @@ class MonitorApp(App[int]):
     def on_sequence_view_inspect(self, message: SequenceView.Inspect) -> None:
         self.push_screen(InspectorScreen(message.row, self.travel.sequence, self.travel.at))
 
-    def _travelled(self) -> None:
-        """The cursor moved: a replay pauses with the display and plays on with it."""
-        self.pump.follow_display()
-        self.redraw(force=True)
-
     def action_toggle_pause(self) -> None:
-        self.travel.toggle()
-        self._travelled()
+        self.travel_keys.toggle_pause()
 
     def action_step(self, delta: int) -> None:
-        self.travel.step(delta)
-        self._travelled()
+        self.travel_keys.step(delta)
 
     def action_step_to_start(self) -> None:
-        self.travel.home()
-        self._travelled()
+        self.travel_keys.to_start()
 
     def action_step_to_end(self) -> None:
-        self.travel.end()
-        self._travelled()
+        self.travel_keys.to_end()
 
     def action_go_to_time(self) -> None:
-        def go(answer: str | None) -> None:
-            if answer is None or not answer.strip():
-                return
-            try:
-                seconds = float(answer)
-            except ValueError:
-                self.notify(f"not a number of seconds: {answer.strip()[:40]!r}",
-                            severity="error", markup=False)
-                return
-            self.travel.goto_time(seconds)
-            self._travelled()
-
-        self.push_screen(TextPrompt("Go to time (seconds since the first event):", "0.5"), go)
+        self.travel_keys.ask_time()
 
     def action_rate(self, direction: int) -> None:
         """``[``/``]``: halve / double the pace of a replay."""
