@@ -9,6 +9,9 @@ from __future__ import annotations
 # Defined with the event vocabulary (which needs nothing from the core), named here too.
 from ipcevents.errors import CommandRefused, IPCError, RecordingError
 
+# One class per thing that can go wrong: declarations alike in shape by design (the
+# duplicate finder pairs them with ipcevents.errors').
+
 
 class NotStarted(IPCError):
     """The operation needs a started process (call ``start()`` first)."""

@@ -33,6 +33,8 @@ LifelineKey = tuple[str, int]
 """``("proc", pid)``, ``("queue", key)`` or ``("monitor", pid)``."""
 
 
+# A process's identity fields (role, ident, worker_id) parallel tui.state.ProcView's by
+# design: the chart and the panes read them from the same events.
 @dataclass(slots=True)
 class Lifeline:
     """One column: a process, a SysV queue, or the monitor itself."""

@@ -75,6 +75,7 @@ def ipccore_spawn() -> Runner:
     return run
 
 
+# The case table: parallel data, the same shape in every case module.
 def cases() -> list[Case]:
     core = missing("ipccore", "Process")
     return [

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# Plain frozen records, one per thing the registry knows: alike in shape by nature (the
+# duplicate finder pairs them with other such records).
+
 
 @dataclass(frozen=True, slots=True)
 class PipeEnd:

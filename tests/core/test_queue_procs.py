@@ -151,6 +151,8 @@ def test_blocking_push_on_full_queue_waits_for_space() -> None:
         p.free_queue()
 
 
+# The tests of a waiting pop or push read alike (block, disturb, check the child's report
+# line); the duplicate finder pairs them by shape.
 def test_handled_signal_runs_during_a_blocked_pop_and_the_wait_continues() -> None:
     with fresh_keys() as (key,), report_pipe() as (r, w):
         def body(worker: Process) -> list[bytes]:

@@ -84,6 +84,8 @@ def test_sibling_one_line_per_scaled_second_then_both_reaped() -> None:
 
 
 def test_signal_kill_handler_and_both_reaps_at_three_scaled_seconds() -> None:
+    # Opens like the sibling test (a clean run, its seed and own lines counted); the
+    # duplicate finder pairs the two openings.
     speed = 0.5
     run = run_clean("signal", "--speed", str(speed))
     seed, own = run.seed, run.own

@@ -33,6 +33,9 @@ from tests.faults.faultkit import (
 )
 from tui.state import MonitorState, apply
 
+# The fault-table kit is imported as in test_faults_kill.py (the duplicate finder pairs
+# the two import lists).
+
 
 def _stats(pid: int, after: int, stopped: bool) -> Callable[[Event], bool]:
     def pred(e: Event) -> bool:
