@@ -72,6 +72,23 @@ async def _all(collector: Collector) -> list[Event]:
     return [event async for event in collector.events()]
 
 
+async def events_until(events: AsyncIterator[Event], done: Callable[[Event], bool],
+                       timeout: float = 30.0) -> list[Event]:
+    """The stream's events up to and including the first for which ``done`` holds; the
+    stream must get there within ``timeout`` seconds (a deadline, not a sleep)."""
+    seen: list[Event] = []
+
+    async def read() -> None:
+        async for event in events:
+            seen.append(event)
+            if done(event):
+                return
+        raise AssertionError(f"the stream ended before the event awaited: {seen[-3:]}")
+
+    await asyncio.wait_for(read(), timeout)
+    return seen
+
+
 def of_kind(events: list[Event], kind: str, pid: int | None = None) -> list[Event]:
     return [e for e in events if e.kind == kind and (pid is None or e.pid == pid)]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -13,11 +12,11 @@ import pytest
 
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
-from ipcevents.events import Event
 from tests.monitor.helpers import (
     Collectors,
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    events_until,
     fork_writer,
     of_kind,
     reap,
@@ -141,9 +140,7 @@ async def test_collector_gone_the_program_keeps_running(collectors: Collectors) 
             raise AssertionError("the emitter should have disabled itself")
 
     pid = fork_writer(str(collector.path), body)
-    async for event in collector.events():
-        if event.kind == "timer.fire":
-            break
+    await events_until(collector.events(), lambda e: e.kind == "timer.fire")
     await collector.close()
     os.write(w, b"g")
     status = await reap(pid)
@@ -189,10 +186,8 @@ async def test_stats_and_gone_samples(collectors: Collectors) -> None:
         os.read(r, 1)
 
     pid = fork_writer(str(collector.path), body)
-    async for event in collector.events():
-        if event.kind == "proc.stats" and event.pid == pid:
-            stats = event
-            break
+    stats = (await events_until(collector.events(),
+                                lambda e: e.kind == "proc.stats" and e.pid == pid))[-1]
     os.write(w, b"g")
     events = await collect(collector, pid)
     await collector.close()
@@ -234,15 +229,10 @@ async def test_a_child_that_never_says_hello_is_sampled_at_its_spawn(
     pid = fork_writer(str(collector.path), body)
     child = int(os.read(info_r, 32))
 
-    async def first_sample() -> Event:
-        async for event in collector.events():
-            if event.kind == "proc.stats" and event.pid == child:
-                found: Event = event
-                return found
-        raise AssertionError("the stream ended without a sample of the child")
-
     try:
-        stats = await asyncio.wait_for(first_sample(), 20)
+        stats = (await events_until(collector.events(),
+                                    lambda e: e.kind == "proc.stats" and e.pid == child,
+                                    20))[-1]
     finally:
         os.write(w, b"g")
         await collect(collector, pid)

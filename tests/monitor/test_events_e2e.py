@@ -15,6 +15,7 @@ import pytest
 
 from ipccore.monitor.live import AttachSource, LiveSource
 from ipcevents.events import Event
+from tests.monitor.helpers import events_until
 
 EXCHANGE = textwrap.dedent("""
     from ipccore import Process
@@ -105,14 +106,7 @@ async def test_attach_source_serves_a_program_started_elsewhere() -> None:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", "from ipccore import Process; print('attached')", env=env,
             stdout=asyncio.subprocess.DEVNULL)
-        seen: list[Event] = []
-
-        async def until_line() -> None:
-            async for e in source.events():
-                seen.append(e)
-                if e.kind == "io.stdout":
-                    return
-        await asyncio.wait_for(until_line(), 30)
+        seen = await events_until(source.events(), lambda e: e.kind == "io.stdout")
         assert await proc.wait() == 0
     finally:
         await source.stop()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import os
 from typing import Final
 
 from ipccore.monitor.emitter import SocketEmitter
 from ipccore.monitor.order import _MAX_MESSAGES, Draft, Reorder
-from ipcevents.events import Event
 from tests.monitor.helpers import (
     Collectors,
     collect,
     collectors_fixture,  # noqa: F401  (the `collectors` fixture)
+    events_until,
     fork_writer,
     reap,
 )
@@ -147,15 +146,8 @@ async def test_live_a_pop_stamped_before_its_push_is_served_after_it(
     push_pid = fork_writer(str(collector.path), pusher)
     for fd in (told_r, told_w, done_r):
         os.close(fd)
-    served: list[Event] = []
     try:
-        async def until_the_pop() -> None:
-            async for event in collector.events():
-                served.append(event)
-                if event.kind == "timer.fire":
-                    return
-
-        await asyncio.wait_for(until_the_pop(), 30)
+        served = await events_until(collector.events(), lambda e: e.kind == "timer.fire")
     finally:
         os.write(done_w, b"x")
         os.close(done_w)
