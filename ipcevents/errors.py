@@ -8,6 +8,10 @@ catches a refused command.
 
 from __future__ import annotations
 
+import sys
+
+from ipcevents.events import printable
+
 
 class IPCError(Exception):
     """Base of every ipccore (and event stream) error."""
@@ -23,3 +27,11 @@ class RecordingError(IPCError):
     def __init__(self, message: str, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+def command_failed(command: str, where: str, exc: RecordingError | OSError) -> int:
+    """Say on stderr, in one printable line, why ``command`` could not read or write
+    ``where`` (a recording's error may quote the file's bytes); the exit code, 1."""
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    print(f"{command}: {printable(where)}: {printable(why)}", file=sys.stderr)
+    return 1

@@ -64,6 +64,14 @@ class EventDecodeError(ValueError):
     """A line is not a valid v1 event (malformed JSON, wrong types, missing keys)."""
 
 
+def printable(text: str) -> str:
+    """``text`` with its control characters and escapes shown as Python escapes: what a
+    text command prints of a recording's strings cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def preview(data: bytes) -> str:
     """A short, always-printable view of a message body.
 

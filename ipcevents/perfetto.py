@@ -37,7 +37,6 @@ file is not in time order; both viewers sort on import.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 from collections import OrderedDict, deque
@@ -47,7 +46,7 @@ from json.encoder import encode_basestring_ascii as _esc
 from pathlib import Path
 from typing import IO, Any
 
-from ipcevents.errors import RecordingError
+from ipcevents.errors import RecordingError, command_failed
 from ipcevents.events import Event, json_value
 from ipcevents.replay import read_recording
 
@@ -449,12 +448,8 @@ def main(argv: list[str]) -> int:
         return 0 if args in (["-h"], ["--help"]) else 2
     try:
         target, stats = export_file(args[0], output)
-    except RecordingError as exc:
-        print(f"export: {args[0]}: {json.dumps(str(exc))[1:-1]}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"export: {exc.filename or args[0]}: {exc.strerror}", file=sys.stderr)
-        return 1
+    except (RecordingError, OSError) as exc:
+        return command_failed("export", getattr(exc, "filename", None) or args[0], exc)
     print(f"wrote {target}: {stats.events} events, {stats.processes} processes, "
           f"{stats.flows} arrows; open it at https://ui.perfetto.dev or chrome://tracing")
     return 0
