@@ -16,7 +16,7 @@ import pytest
 from ipccore.monitor.live import LiveSource
 from ipccore.observe.pidsource import PidSource
 from ipccore.observe.tracer import explain
-from tests.monitor.observe_helpers import Watched
+from tests.monitor.observe_helpers import Watched, program
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="strace missing")
@@ -142,3 +142,50 @@ async def test_an_ipccore_program_run_like_any_program_merges_both_views() -> No
         assert not [e for e in w.events if e.kind == "monitor.invalid"]
     finally:
         await w.stop()
+
+
+@pytest.mark.skipif(os.getuid() != 0 or shutil.which("ipcmk") is None,
+                    reason="needs root and ipcmk to make a queue as nobody")
+def test_the_queue_screen_removes_only_our_own_queues() -> None:
+    """A real queue of another user (made by ``nobody``) is never removed, also when the
+    monitor runs as root; one of ours is (what ``d`` in ``Q`` calls, after its question)."""
+    import sysv_ipc
+
+    from ipccore._sysv import read_table
+    from ipccore.observe.sysvmsg import QueueRefused, remove
+
+    made = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                           "ipcmk", "-Q", "-p", "0644"], capture_output=True, text=True,
+                          timeout=30, check=True)
+    theirs = int(made.stdout.split(":")[-1])
+    ours = sysv_ipc.MessageQueue(None, sysv_ipc.IPC_CREX, mode=0o600)
+    try:
+        row = read_table()[theirs]
+        assert row.uid != 0
+        with pytest.raises(QueueRefused, match="only your own queues"):
+            remove(theirs, row.key)
+        assert theirs in read_table(), "another user's queue is left alone"
+        remove(ours.id, ours.key)
+        assert ours.id not in read_table()
+    finally:
+        subprocess.run(["ipcrm", "-q", str(theirs)], capture_output=True, check=False)
+        if ours.id in read_table():
+            ours.remove()
+
+
+@pytest.mark.slow
+@needs_strace
+def test_record_trace_run_from_the_command_line(tmp_path: Path) -> None:
+    """``python -m ipccore record --trace --run -- CMD -o FILE``: the program's messages,
+    seen through strace, are in a private recording."""
+    out = tmp_path / "traced.ndjson"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    run = subprocess.run(
+        [sys.executable, "-m", "ipccore", "record", "--trace", "--run", "--",
+         *program("raw_pipe", "3", "0.01"), "-o", str(out)],
+        capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert run.returncode == 0, run.stderr
+    assert out.stat().st_mode & 0o777 == 0o600
+    writes = [line for line in out.read_text().splitlines()
+              if '"pipe.write"' in line and '"via":"trace"' in line and '"fd":4' in line]
+    assert len(writes) == 3, writes
