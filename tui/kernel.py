@@ -89,7 +89,7 @@ class ChanView:
             else:
                 out = f"{arrow}?" if self.dir != "both" else self.type
         if self.queued:
-            out += f" {short_bytes(self.queued)}"
+            out += f" {short_size(self.queued)}"
         return out
 
     @property
@@ -128,6 +128,13 @@ def short_bytes(n: float) -> str:
             return f"{n:.0f}{unit}" if not unit or n >= 9.95 else f"{n:.1f}{unit}"
         n /= 1024
     return f"{n:.0f}"
+
+
+def short_size(n: int) -> str:
+    """Bytes waiting, in a few columns: ``30B``, ``3.1K``, ``64K`` (a bare number would
+    read as a count)."""
+    size = short_bytes(n)
+    return f"{size}B" if size.isdigit() else size
 
 
 def mask_names(mask: int) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from tui.kernel import short_bytes
+from tui.kernel import short_size
 from tui.state import MonitorState
 
 
@@ -47,8 +47,7 @@ class Link:
         if self.count > 1:
             out += f" ×{self.count}"
         if self.waiting:
-            size = short_bytes(self.waiting)
-            out += f" {size}B" if size.isdigit() else f" {size}"
+            out += f" {short_size(self.waiting)}"
         return out
 
 

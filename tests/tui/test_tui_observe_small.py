@@ -33,7 +33,7 @@ def test_a_row_says_pending_signals_and_channels_in_short() -> None:
     assert pane_row(state.procs[5102]).plain.endswith("←5101 64K →5103")
     row = pane_row(state.procs[SIG]).plain
     assert "\n" not in row
-    assert row.endswith("USR2×1 pend USR2 ⇄5103 3.1K q0x1a2b 30")
+    assert row.endswith("USR2×1 pend USR2 ⇄5103 3.1K q0x1a2b 30B")
     assert ChanView("unix", "both", None, 0, 0, name="/run/x").short() == "unix"
     assert ChanView("pipe", "in", 5680, 2, 0).text("x.py") == "pipe ← 5680 (x.py) +1"
 
@@ -152,7 +152,7 @@ async def test_enter_opens_the_selected_process_and_follows_time_travel() -> Non
         assert isinstance(app.screen, InspectorScreen), "the sequence view keeps its inspector"
 
 
-@pytest.mark.parametrize("size", [(80, 24), (100, 30), (200, 50)])
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (200, 50), (200, 24)])
 def test_observed_rows_and_panes_with_a_process_selected(size: tuple[int, int],
                                                          snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
