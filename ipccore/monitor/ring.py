@@ -109,37 +109,65 @@ class RingWriter:
         """Write position up to which there is room: the last read position seen plus
         the capacity. The read position only grows, so the shared word is read again
         only when a record does not fit below this (not once per record)."""
+        self._busy = False
+        """A record is being written (a signal handler's record must wait)."""
+        self._deferred: list[tuple[Any, ...] | bytes] = []
+        """Records made while another was being written, to write after it."""
 
     def put(  # noqa: PLR0917 - the hot path: positional arguments, no tuple to build
         self, rtype: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int,
         payload: bytes,
     ) -> bool:
-        """Append one record; False (nothing written) when the ring is full."""
-        plen = len(payload)
-        size = (_REC_SIZE + 7 + plen) & ~7
-        w = self._w
-        off = w % CAPACITY
-        if off + size > CAPACITY or w + size > self._limit:
-            return self._put_far(rtype, via, ts, a, b, c, nbytes, payload)
-        mm = self._mm
-        at = HEADER + off
-        _REC.pack_into(mm, at, size, rtype, via, plen, ts, a, b, c, nbytes)
-        at += _REC_SIZE
-        mm[at:at + plen] = payload
-        w += size
-        self._w = w
-        self._words[_W] = w
+        """Append one record; False (nothing written) when the ring is full.
+
+        A Python signal handler runs between two bytecodes, so one that reports an
+        event (``signal.handle``) can interrupt a record half written: its record is
+        kept aside (:meth:`_defer`) and written right after the interrupted one. (Two
+        writers at one position made broken records, and the reader skipped the rest
+        of its batch: a flood signalled from outside lost half its events.)
+        """
+        if self._busy:
+            return self._defer((rtype, via, ts, a, b, c, nbytes, bytes(payload)))
+        self._busy = True
+        try:
+            plen = len(payload)
+            size = (_REC_SIZE + 7 + plen) & ~7
+            w = self._w
+            off = w % CAPACITY
+            if off + size > CAPACITY or w + size > self._limit:
+                if not self._room(size):
+                    return False
+                w = self._w
+                off = w % CAPACITY
+            mm = self._mm
+            at = HEADER + off
+            _REC.pack_into(mm, at, size, rtype, via, plen, ts, a, b, c, nbytes)
+            at += _REC_SIZE
+            mm[at:at + plen] = payload
+            w += size
+            self._w = w
+            self._words[_W] = w
+        finally:
+            self._busy = False
+        if self._deferred:
+            self._flush()
         return True
 
-    def _put_far(  # noqa: PLR0917 - same arguments as put
-        self, rtype: int, via: int, ts: float, a: int, b: int, c: int, nbytes: int,
-        payload: bytes,
-    ) -> bool:
-        """:meth:`put` when the record must wrap or may not fit below :attr:`_limit`:
-        make room, then :meth:`put` on its fast path."""
-        if not self._room((_REC_SIZE + 7 + len(payload)) & ~7):
-            return False
-        return self.put(rtype, via, ts, a, b, c, nbytes, payload)
+    def _defer(self, record: tuple[Any, ...] | bytes) -> bool:
+        """A record made while another was being written (a signal handler's): kept
+        for :meth:`_flush`, in order. True: it is as good as written (only a ring that
+        stays full until the process ends loses it)."""
+        self._deferred.append(record)
+        return True
+
+    def _flush(self) -> None:
+        """Write the records kept aside, oldest first; what does not fit stays."""
+        deferred, self._deferred = self._deferred, []
+        for i, record in enumerate(deferred):
+            ok = self.put_line(record) if isinstance(record, bytes) else self.put(*record)
+            if not ok:
+                self._deferred[:0] = deferred[i:]
+                return
 
     def _room(self, size: int) -> bool:
         """Whether a record of ``size`` fits (the limit refreshed from the reader's
@@ -168,20 +196,29 @@ class RingWriter:
     def put_line(self, line: bytes) -> bool:
         """Any event as its NDJSON line (without the newline), chained to the previous
         one; the header names it before the write position publishes it, so a reader
-        that sees the record also finds it by the chain."""
-        plen = len(line)
-        size = (_REC_SIZE + 7 + plen) & ~7
-        if not self._room(size):
-            return False
-        mm, w = self._mm, self._w
-        at = HEADER + w % CAPACITY
-        _REC.pack_into(mm, at, size, JSON, 0, plen, 0.0, self._last_json, 0, 0, 0)
-        mm[at + _REC_SIZE:at + _REC_SIZE + plen] = line
-        self._last_json = w + 1
-        words = self._words
-        words[_J] = w + 1
-        self._w = w + size
-        words[_W] = w + size
+        that sees the record also finds it by the chain. Kept aside like :meth:`put`'s
+        when it interrupts another record."""
+        if self._busy:
+            return self._defer(bytes(line))
+        self._busy = True
+        try:
+            plen = len(line)
+            size = (_REC_SIZE + 7 + plen) & ~7
+            if not self._room(size):
+                return False
+            mm, w = self._mm, self._w
+            at = HEADER + w % CAPACITY
+            _REC.pack_into(mm, at, size, JSON, 0, plen, 0.0, self._last_json, 0, 0, 0)
+            mm[at + _REC_SIZE:at + _REC_SIZE + plen] = line
+            self._last_json = w + 1
+            words = self._words
+            words[_J] = w + 1
+            self._w = w + size
+            words[_W] = w + size
+        finally:
+            self._busy = False
+        if self._deferred:
+            self._flush()
         return True
 
     def put_hot(self, code: int, fields: dict[str, Any], data: bytes | None) -> bool:
@@ -201,7 +238,8 @@ class RingWriter:
         return int(self._w - self._words[_R])
 
     def close(self) -> None:
-        """Unmap (the records stay in the file for the collector)."""
+        """Unmap (the records stay in the file for the collector). Nothing is written
+        here: a forked child closes its copy of its parent's ring."""
         self._words.release()
         self._mm.close()
 

@@ -254,3 +254,25 @@ def test_positions_are_never_seen_torn_while_the_writer_runs(tmp_path: Path) -> 
             os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     assert status == 0
+
+
+def test_a_record_made_while_another_is_written_follows_it(tmp_path: Path) -> None:
+    """What a signal handler does between two bytecodes of ``put``, made certain: the
+    payload's ``len`` writes another record (as ``signal.handle`` would). Both arrive
+    whole, the interrupted one first, nothing counted as corrupt."""
+    writer, reader = _pair(tmp_path)
+    line = b'{"v":1,"seq":0,"ts":1.0,"pid":1,"kind":"signal.handle","signal":10,"name":"SIGUSR1"}'
+
+    class Interrupting(bytes):
+        def __len__(self) -> int:
+            assert writer.put_line(line)  # kept aside: put is half way
+            assert writer.put(HOT["pipe.read"], 0, 2.0, 4, 0, 0, 1, b"r")
+            return super().__len__()
+
+    assert writer.put(HOT["pipe.write"], 0, 1.0, 3, 0, 0, 5, Interrupting(b"first"))
+    assert writer.put(HOT["pipe.write"], 0, 3.0, 3, 0, 0, 4, b"last")
+    items = reader.drain(pid=1)
+    assert reader.corrupt == 0
+    assert [item if isinstance(item, bytes) else (item[2], item[3]["preview"])
+            for item in items] == [("pipe.write", "first"), line, ("pipe.read", "r"),
+                                   ("pipe.write", "last")]

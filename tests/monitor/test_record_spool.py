@@ -85,6 +85,27 @@ def test_record_full_a_numbered_flood_exactly_in_causal_order(tmp_path: Path) ->
     assert os.listdir(tmp_path / "tmp") == [], "the collector's directory outlived the run"
 
 
+def test_record_full_a_flood_signalled_from_outside_loses_nothing(tmp_path: Path) -> None:
+    """The master signals the flooding child after every message: the child's handler
+    reports ``signal.handle`` between two bytecodes, also in the middle of a record
+    being written. Every write is recorded once, nothing is broken or dropped, and the
+    handled signals are there. (Half of such a flood was lost when a handler's record
+    was written over the interrupted one.)"""
+    n = 30_000
+    rec = tmp_path / "r.ndjson"
+    result = subprocess.run(record_argv("signalled_flood.py", rec, str(n), full=True),
+                            env=program_env(tmp_path), capture_output=True, text=True,
+                            timeout=240, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    said = json.loads(result.stdout.strip().splitlines()[-1])
+    events = list(read_recording(str(rec)))
+    assert not [e for e in events if e.kind in ("monitor.dropped", "monitor.invalid")]
+    mine = [e for e in events if e.pid == said["child"]]
+    assert set(_numbered(mine, "pipe.write")) == {f"m{i:06d}" for i in range(n)}
+    assert sum(1 for e in mine if e.kind == "pipe.write") == n + 2
+    assert any(e.kind == "signal.handle" for e in mine)
+
+
 async def _spooled(tmp_path: Path, *args: str) -> tuple[LiveSource, list[str]]:
     """The program under a spooling live source, run to its end; what the collector's
     private directory holds once the recording is complete."""
