@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ipcevents.events import Event
-from tui.text import clip, human_bytes
+from tui.text import as_int, clip, human_bytes
 
 KINDS = frozenset({"proc.seen", "proc.chan", "proc.signals", "proc.io"})
 CHANS_MAX = 64
@@ -22,10 +22,6 @@ _ARROWS = {"out": "→", "in": "←", "both": "⇄"}
 _MASKS = ("caught", "blocked", "ignored", "pending")
 SHOWN_ORDER = ("pending", "caught", "blocked", "ignored")
 """Pending first: a signal waiting behind a block is the thing to notice."""
-
-
-def _int(value: object) -> int | None:
-    return value if type(value) is int else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +45,12 @@ class ChanView:
     def from_fields(cls, f: dict[str, Any]) -> ChanView:
         return cls(
             type=clip(f.get("type", "?"), 12), dir=clip(f.get("dir", "both"), 6),
-            peer=_int(f.get("peer")), peers=_int(f.get("peers")) or 0,
-            queued=max(0, _int(f.get("queued")) or 0), key=_int(f.get("key")),
+            peer=as_int(f.get("peer"), None), peers=as_int(f.get("peers")),
+            queued=max(0, as_int(f.get("queued"))), key=as_int(f.get("key"), None),
             last=clip(f["last"], 12) if isinstance(f.get("last"), str) else None,
             name=clip(f["name"], 60) if isinstance(f.get("name"), str) else None,
-            fd=_int(f.get("fd")), msqid=_int(f.get("msqid")), qnum=_int(f.get("qnum")),
+            fd=as_int(f.get("fd"), None), msqid=as_int(f.get("msqid"), None),
+            qnum=as_int(f.get("qnum"), None),
         )
 
     def text(self, peer_label: str = "") -> str:
@@ -167,10 +164,10 @@ def apply_kernel(view: KernelView, event: Event) -> None:
         elif chan in view.chans or len(view.chans) < CHANS_MAX:
             view.chans[chan] = ChanView.from_fields(dict(f))
     elif kind == "proc.signals":
-        view.masks = {k: v for k in _MASKS if (v := _int(f.get(k))) is not None and v >= 0}
+        view.masks = {k: v for k in _MASKS if (v := as_int(f.get(k), None)) is not None and v >= 0}
     elif kind == "proc.io":
         now = {k: v for k in ("rchar", "wchar", "syscr", "syscw")
-               if (v := _int(f.get(k))) is not None}
+               if (v := as_int(f.get(k), None)) is not None}
         if view.io_at is not None and event.ts > view.io_at:
             dt = event.ts - view.io_at
             view.rates = {k: max(0.0, (v - view.io.get(k, v)) / dt) for k, v in now.items()}

@@ -6,15 +6,27 @@ and the widgets wrap it in ``rich.text.Text`` without ever parsing it.
 
 from __future__ import annotations
 
+from typing import TypeVar, overload
+
 from ipcevents.events import Event, signal_name
 from ipcevents.procname import is_interpreter
 
+_D = TypeVar("_D")
 TEXT_MAX = 160
 """Characters of untrusted text (previews, output lines) kept per log line or pane."""
 
 
-def as_int(value: object, default: int = 0) -> int:
-    """An event field that should be an int (not a bool), else ``default``."""
+@overload
+def as_int(value: object) -> int: ...
+
+
+@overload
+def as_int(value: object, default: _D) -> int | _D: ...
+
+
+def as_int(value: object, default: object = 0) -> object:
+    """An event field that should be an int (not a bool), else ``default`` (0, or e.g.
+    None where a missing field must stay missing)."""
     return value if type(value) is int else default
 
 
