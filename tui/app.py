@@ -28,6 +28,7 @@ from tui import keys
 from tui.commands import ActionsProvider
 from tui.crash import write_report
 from tui.drawing import NARROW_BELOW, REFRESH_HZ, SHORT_BELOW, Painter
+from tui.ending import quit_on_ending_signals
 from tui.exporting import ask_and_export
 from tui.messages import SourceEnded, SourceFailed
 from tui.process_actions import ProcessActions
@@ -100,6 +101,8 @@ class MonitorApp(App[int]):
         self.travel_keys = TravelKeys(self, self.pump, partial(self.redraw, force=True))
         self.crash: tuple[BaseException, Path | None] | None = None
         """The unexpected error that ended the app, and where its traceback was saved."""
+        self._restore_signals: Callable[[], None] = lambda: None
+        """Gives SIGTERM and SIGHUP back their defaults (see :mod:`tui.ending`)."""
 
     @property
     def travel(self) -> Travel:
@@ -125,6 +128,7 @@ class MonitorApp(App[int]):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self._restore_signals = quit_on_ending_signals(self.quit_with)
         self.painter.apply_breakpoints()
         self.painter.show_view(self.travel)
         self.set_interval(1 / REFRESH_HZ, self.redraw, name="redraw")
@@ -176,6 +180,7 @@ class MonitorApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
+        self._restore_signals()
         await self.pump.stop()
         if self.runs is not None:
             self.runs.close()
@@ -349,5 +354,9 @@ class MonitorApp(App[int]):
             self.push_screen(MachineQueues())
 
     async def action_quit(self) -> None:
+        await self.quit_with(0)
+
+    async def quit_with(self, status: int) -> None:
+        """Stop the run (its processes ended, its queues removed), then exit."""
         await self.pump.stop()
-        self.exit(0)
+        self.exit(status)
