@@ -170,10 +170,9 @@ class Collector:
         ``ts`` is for a command's event, stamped before the command acted: its effects
         (a child's ``signal.handle``) must not sort before their cause.
         """
-        if self._stream.finished.is_set():
-            return  # ``monitor.end`` is the last event (a late sample is dropped)
-        _ts, who, _kind, _fields = self._stream.inject(kind, fields, pid, ts)
-        self.registry.learn(who, kind, fields)
+        draft = self._stream.inject(kind, fields, pid, ts)
+        if draft is not None:  # None: after ``monitor.end``
+            self.registry.learn(draft[1], kind, fields)
 
     def inject_traced(self, event: Event) -> None:
         """Add an event a tracer saw (strace) in the lane of its process, ``-pid``

@@ -111,8 +111,12 @@ class Stream:
         self._lane_key[lane] = last
 
     def inject(self, kind: str, fields: Mapping[str, Any], pid: int | None = None,
-               ts: float | None = None) -> Draft:
-        """An event made by the monitor itself; returns it as queued."""
+               ts: float | None = None) -> Draft | None:
+        """An event made by the monitor itself; returns it as queued, or None once the
+        stream is finished: ``monitor.end`` is the last event, and a sample or a reject
+        counted after it is dropped (every injector goes through here)."""
+        if self.finished.is_set():
+            return None
         now = time.time() if ts is None else ts
         draft = (now, os.getpid() if pid is None else pid, kind, fields)
         self._order.push(INJECTED, now, draft)
