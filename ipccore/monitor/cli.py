@@ -20,7 +20,8 @@ from typing import Any, TextIO
 from ipccore.errors import RecordingError
 from ipccore.monitor.budget import ENV_FULL
 from ipccore.monitor.live import LiveSource
-from ipcevents.events import Event
+from ipcevents.errors import command_failed
+from ipcevents.events import Event, printable
 from ipcevents.replay import read_recording
 
 USAGE = """usage: python -m ipccore record [--full] TARGET [ARGS...] -o FILE.ndjson
@@ -37,16 +38,9 @@ _SHOWN = ("fd", "to", "from", "child", "key", "mtype", "nbytes", "preview", "lin
           "ignored", "pending")
 
 
-def safe(text: str) -> str:
-    """Printable only: control characters and escapes are shown as Python escapes."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, str):
-        text = safe(value)
+        text = printable(value)
         return f"\"{text}\"" if value == "" or " " in value or "=" in value else text
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -57,7 +51,7 @@ def _fmt(value: Any) -> str:
 
 def format_event(event: Event, t0: float) -> str:
     """``+1.234  12345  pipe.write  fd=5 to=12346 nbytes=3 preview=abc``."""
-    parts = [f"+{event.ts - t0:8.3f}", f"{event.pid:>7}", f"{safe(event.kind):<16}"]
+    parts = [f"+{event.ts - t0:8.3f}", f"{event.pid:>7}", f"{printable(event.kind):<16}"]
     for key in _SHOWN:
         if key in event.fields:
             parts.append(f"{key}={_fmt(event.fields[key])}")
@@ -71,12 +65,8 @@ def replay(path: str, out: TextIO) -> int:
             if t0 is None:
                 t0 = event.ts
             out.write(format_event(event, t0) + "\n")
-    except RecordingError as exc:
-        print(f"replay: {path}: {safe(str(exc))}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"replay: {path}: {exc.strerror}", file=sys.stderr)
-        return 1
+    except (RecordingError, OSError) as exc:
+        return command_failed("replay", path, exc)
     return 0
 
 
@@ -210,7 +200,7 @@ def record(args: list[str]) -> int:
         return asyncio.run(_record(target_argv(target, extra), output, f"record {target}",
                                    full=modes["full"]))
     except (NotOurs, ProcessLookupError, TraceUnavailable, FileNotFoundError) as exc:
-        print(f"record: {safe(str(exc))}", file=sys.stderr)
+        print(f"record: {printable(str(exc))}", file=sys.stderr)
         return 2
 
 

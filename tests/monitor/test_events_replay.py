@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from ipccore.errors import CommandRefused
-from ipccore.monitor.cli import format_event, replay, safe
+from ipccore.monitor.cli import format_event, replay
 from ipccore.monitor.emitter import SocketEmitter
-from ipcevents.events import Event
+from ipcevents.events import Event, printable
 from ipcevents.replay import ReplaySource
 from ipcevents.source import SendSignal
 from tests.monitor.helpers import (
@@ -127,7 +127,7 @@ def test_format_event_relative_time_and_escapes() -> None:
     assert format_event(e, 100.0).split()[:3] == ["+", "1.500", "42"] or \
         format_event(e, 100.0).startswith("+   1.500")
     assert "\x1b" not in format_event(e, 100.0)
-    assert safe("ok") == "ok"
+    assert printable("ok") == "ok"
 
 
 def _spaced(path: Path, n: int, gap: float) -> list[Event]:
