@@ -83,6 +83,8 @@ class Tally(Grant):
         self, code: int, via: int, a: int, peer: int | None, c: int,
     ) -> None:
         super().__init__(c)
+        # A plain attribute list (the hot path only adds to these slots); the duplicate
+        # finder pairs it with the collector parts' constructors by shape.
         self.code = code
         """The ring record type of one such operation (``ring.HOT[kind]``)."""
         self.via = via

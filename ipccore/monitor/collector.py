@@ -102,6 +102,8 @@ class Collector:
         self._closed = False
 
     # -- what others read ---------------------------------------------------------------
+    # One read-only property per fact a part keeps, alike by design (the duplicate finder
+    # pairs them by shape).
 
     @property
     def attached(self) -> set[int]:

@@ -32,6 +32,8 @@ class Rings:
         self, directory: Path, uid: int, stream: Stream, rejects: Rejects, intake: Intake,
         *, spool: bool = False,
     ) -> None:
+        # Parallel attribute lists: each part of the collector keeps the collaborators it
+        # is wired with (the duplicate finder pairs these constructors by shape).
         self.directory = directory
         self.uid = uid
         self.stream = stream

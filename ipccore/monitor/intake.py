@@ -52,6 +52,8 @@ class Intake:
         on_ring: Callable[[int, int, str], None], on_closed: Callable[[int], None],
         on_seen: Callable[[int], None], is_barrier: Callable[[int], bool],
     ) -> None:
+        # Parallel attribute lists: each part of the collector keeps the collaborators it
+        # is wired with (the duplicate finder pairs these constructors by shape).
         self.uid = uid
         self.registry = registry
         self.stream = stream

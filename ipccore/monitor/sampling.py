@@ -29,6 +29,8 @@ class Sampling:
         self, registry: Registry, stream: Stream, connected: Callable[[], set[int]],
         stats_interval: float, depth_interval: float,
     ) -> None:
+        # Parallel attribute lists: each part of the collector keeps the collaborators it
+        # is wired with (the duplicate finder pairs these constructors by shape).
         self.registry = registry
         self.stream = stream
         self._connected = connected

@@ -16,12 +16,12 @@ import sys
 import tempfile
 import termios
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
+
+from tests.faults.faultkit import deadline_until, is_gone
 
 PROGRAM = (
     "import os, sys, time\n"
@@ -69,21 +69,6 @@ def short_tmp() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def wait_until(cond: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def gone(pid: int) -> bool:
-    try:
-        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return True
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
 def test_an_ending_signal_quits_like_q(short_tmp: Path, signum: signal.Signals) -> None:
     pidfile = short_tmp / "watched.pid"
@@ -98,7 +83,7 @@ def test_an_ending_signal_quits_like_q(short_tmp: Path, signum: signal.Signals) 
     )
     watched = 0
     try:
-        wait_until(pidfile.exists, "the watched program to start")
+        deadline_until(pidfile.exists, 60, "the watched program to start")
         watched = int(pidfile.read_text())
         assert any(p.name.startswith("ipcscope-") for p in short_tmp.iterdir())
         shown = len(term.output)
@@ -109,10 +94,10 @@ def test_an_ending_signal_quits_like_q(short_tmp: Path, signum: signal.Signals) 
             monitor.kill()
             monitor.wait()
         term.close()
-        if watched and not gone(watched):
+        if watched and not is_gone(watched):
             os.kill(watched, signal.SIGKILL)
     assert status == 128 + signum
-    wait_until(lambda: gone(watched), "the watched program to end", timeout=10)
+    deadline_until(lambda: is_gone(watched), 10, "the watched program to end")
     assert sorted(p.name for p in short_tmp.iterdir()) == ["watched.pid"]
     if signum == signal.SIGTERM:
         # The terminal is still there: it gets its main screen back.
