@@ -42,14 +42,6 @@ def deadline_until(pred: Callable[[], object], timeout: float, what: str) -> Non
         time.sleep(0.01)
 
 
-def is_gone(pid: int) -> bool:
-    """No such process, or a zombie (it no longer runs)."""
-    try:
-        return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return True
-
-
 def status_of(pid: int) -> str:
     try:
         return str(psutil.Process(pid).status())

@@ -19,9 +19,9 @@ import sysv_ipc
 
 from ipccore import _sysv
 from ipccore.keys import fresh_key
+from tests.core.helpers import gone
 from tests.faults.faultkit import (
     deadline_until,
-    is_gone,
     load,
     popen,
     program_argv,
@@ -90,9 +90,9 @@ def test_master_sigkilled_children_gone_and_queue_reclaimed(
         with popen(argv, env) as proc:
             info = read_json_line(proc)
             msqid = info["msqid"]
-            deadline_until(lambda: is_gone(info["master"]), 10, "master dies")
+            deadline_until(lambda: gone(info["master"]), 10, "master dies")
             t_dead = time.monotonic()
-            deadline_until(lambda: all(is_gone(c) for c in info["children"]), 3,
+            deadline_until(lambda: all(gone(c) for c in info["children"]), 3,
                            "children die with their master")
             assert time.monotonic() - t_dead < 1.0 + 0.2  # 0.2 s: our polling
             rc = proc.wait(timeout=30)

@@ -18,10 +18,10 @@ import sysv_ipc
 from ipccore import _sysv
 from ipccore.keys import fresh_key
 from ipcevents.events import Event
+from tests.core.helpers import gone
 from tests.core.queue_helpers import wait_blocked
 from tests.faults.faultkit import (
     deadline_until,
-    is_gone,
     load,
     popen,
     program_argv,
@@ -105,7 +105,7 @@ def test_blocked_push_on_full_queue_stops_when_asked(tmp_path: Path, how: str) -
             sig = signal.SIGINT if how == "SIGINT" else signal.SIGTERM
             os.kill(proc.pid if monitored else info["master"], sig)
             rc = proc.wait(timeout=15)
-            deadline_until(lambda: is_gone(info["child"]), 2, "the child ends too")
+            deadline_until(lambda: gone(info["child"]), 2, "the child ends too")
         if monitored:
             assert rc == 128 + signal.SIGTERM
         else:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.faultkit import deadline_until, is_gone
+from tests.core.helpers import gone
+from tests.faults.faultkit import deadline_until
 
 PROGRAM = (
     "import os, sys, time\n"
@@ -94,10 +95,10 @@ def test_an_ending_signal_quits_like_q(short_tmp: Path, signum: signal.Signals) 
             monitor.kill()
             monitor.wait()
         term.close()
-        if watched and not is_gone(watched):
+        if watched and not gone(watched):
             os.kill(watched, signal.SIGKILL)
     assert status == 128 + signum
-    deadline_until(lambda: is_gone(watched), 10, "the watched program to end")
+    deadline_until(lambda: gone(watched), 10, "the watched program to end")
     assert sorted(p.name for p in short_tmp.iterdir()) == ["watched.pid"]
     if signum == signal.SIGTERM:
         # The terminal is still there: it gets its main screen back.
