@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -12,6 +13,15 @@ from typing import Any
 
 import psutil
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give SIGINT its default back when the run was started with it ignored (a shell
+    starts a background job that way when it has no job control, and so may a CI runner):
+    an ignored signal stays ignored across fork and exec, so the tests that stop a
+    program with SIGINT would wait for a signal that never lands."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def sysv_queue_ids() -> set[int]:

@@ -55,7 +55,7 @@ def test_child_sigkilled_mid_flood_everything_it_read_is_recorded(tmp_path: Path
     assert seen["wait"] == [child, 0, signal.SIGKILL]
     assert seen["gone"] is True
     read_by_child = [int(x) for x in log.read_text().split()]
-    assert 100 <= len(read_by_child) < 3000, "the kill did not land mid-flood"
+    assert 100 <= len(read_by_child) <= 2500, "the child read past its stop"
     events = load(rec)
     reads = [e for e in events if e.kind == "pipe.read" and e.pid == child and e.get("nbytes")]
     recorded = [int(e.get("preview")[1:]) for e in reads]

@@ -2,6 +2,11 @@
 
 argv[1]: a file where the child appends the index of every message it read (its own
 truth, independent of the monitor). Prints one JSON line with what the master saw.
+
+The kill lands with messages still unread at any machine speed: the child stops reading
+after :data:`STOP` messages and waits to be killed, and the master sends :data:`UNREAD`
+more than that (few enough to fit in the pipe, so the master never blocks on them).
+Before, the child could read all 3000 before the kill on a fast machine.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ import time
 from ipccore import Process, errors
 
 LOG = sys.argv[1]
-TOTAL = 3000
+STOP = 2500
+"""The child reads this many messages, then waits to be killed."""
+UNREAD = 50
+TOTAL = STOP + UNREAD
 
 
 def child(worker: Process) -> None:
@@ -29,6 +37,9 @@ def child(worker: Process) -> None:
         n += 1
         if n == 100:
             worker.write(b"ack")
+        if n == STOP:
+            while True:
+                signal.pause()
 
 
 def main() -> None:
