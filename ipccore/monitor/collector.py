@@ -207,6 +207,15 @@ class Collector:
         self._rings.close(conn)
         self._stream.close_lane(conn)
         self._maybe_end()
+        if not self._rings.spooling and not self._stream.finished.is_set():
+            # The process's last events were just drained: serve them as soon as the
+            # reorder window allows, not at the pump's next tick (up to PUMP_S later; a
+            # run's end waits for them).
+            asyncio.get_running_loop().call_later(self.reorder_s, self._release_ripe)
+
+    def _release_ripe(self) -> None:
+        if not self._closed and not self._stream.finished.is_set():
+            self._release(time.time() - self.reorder_s)
 
     def _on_barrier(self, pid: int) -> bool:
         if not self._end.take(pid):

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from ipccore.monitor import collector as collector_module
 from ipccore.monitor.collector import Collector
 from ipccore.monitor.emitter import SocketEmitter
 from tests.monitor.helpers import (
@@ -240,3 +241,27 @@ async def test_a_child_that_never_says_hello_is_sampled_at_its_spawn(
         os.close(fd)
     assert stats.get("rss") > 0
     assert stats.get("name") == "sleep"  # as ps shows it
+
+
+async def test_a_process_s_last_events_go_out_at_its_end_not_at_the_next_pump(
+        collectors: Collectors, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process's end of file releases its last events one reorder window later: with
+    the pump's period made 60 s they still arrive (a run's end used to wait for the
+    pump's next tick, up to 10 ms, as the default-mode benchmark measured)."""
+    monkeypatch.setattr(collector_module, "PUMP_S", 60.0)
+    collector = await collectors()
+
+    def body(em: SocketEmitter) -> None:
+        for i in range(5):
+            em.pipe_io("pipe.write", 3, None, i, "pipe", b"last")
+
+    pid = fork_writer(str(collector.path), body)
+    await reap(pid)
+
+    async def first_write() -> Event:
+        async for event in collector.events():
+            if event.kind == "pipe.write" and event.get("nbytes") == 4:
+                return event
+        raise AssertionError("the stream ended without the writes")
+
+    assert (await asyncio.wait_for(first_write(), 20)).pid == pid
