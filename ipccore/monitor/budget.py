@@ -45,8 +45,8 @@ QUIET_S = 0.05
 exchange, is recorded message by message again). Not 10 ms: the clock is now looked at
 every :data:`GRANT` operations, and on a loaded machine a flooding process is often off
 its CPU for 10-40 ms; each such false pause sent the flood back to single events for a
-whole window's allowance (1,000, ~7 ms of writer and collector work), seen in about one
-run in three of the pinned benchmark at load 4-8."""
+whole window's allowance (1,000, ~7 ms of writer and collector work), common in the
+pinned benchmark at load 4-8 (1 run in 56 at 50 ms)."""
 
 ENV_RATE = "IPCCORE_MONITOR_RATE"
 ENV_FULL = "IPCCORE_MONITOR_FULL"
