@@ -18,16 +18,14 @@ import signal
 from types import FrameType
 
 from ipccore._prctl import die_with_parent
+from tui.ending import silence_output
 
 ENV_SERVER = "IPCSCOPE_SERVED_BY"
 """Set by the server for its tabs: its pid."""
 
 
 def _server_gone(_signum: int, _frame: FrameType | None) -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+    silence_output()
     os.kill(os.getpid(), signal.SIGTERM)
 
 
